@@ -1,0 +1,1 @@
+"""API of the SAMPLE AWS Deadline Cloud addon (not AYON code)."""

@@ -1,0 +1,137 @@
+"""The ``ayon`` entry point of the ayon-publish conda package.
+
+It does what the AYON launcher would do before ayon-core runs, and nothing more:
+
+* puts the package's private ``vendor`` directory (ayon-python-api, pyblish-base and the other
+  pure-Python libraries, pinned by the lock) at the front of ``sys.path``, so that other conda
+  packages in the environment can neither clash with nor replace them;
+* puts the baked ayon-core on ``sys.path`` and sets defaults for what ayon-core reads from the
+  launcher, without overriding anything already set: ``AYON_ADDONS_DIR`` (the baked addons, in
+  AYON's ``{name}_{version}`` layout), ``AYON_HEADLESS_MODE=1``, ``AYON_SITE_ID`` (stable per
+  host), ``AYON_EXECUTABLE`` (this command, for subprocesses), ``AYON_BUNDLE_NAME`` and
+  ``AYON_VERSION`` (the bundle the package was built from, and its launcher version);
+* runs ayon-core's CLI: ``ayon publish PATH --targets farm``,
+  ``ayon addon deadline_cloud publish ...``.
+
+Two options are handled here instead: ``ayon --version`` prints what the package holds, and
+``ayon --self-check`` imports the publish code paths with every Qt binding blocked.
+Python 3.9 compatible: it runs on whatever python the worker's environment has.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.abc
+import json
+import os
+import platform
+import socket
+import sys
+from pathlib import Path
+from typing import Any, MutableMapping, Sequence
+
+HERE = Path(__file__).resolve().parent
+VENDOR_DIR = HERE / "vendor"
+ADDONS_DIR = HERE / "addons"
+BUILD_INFO = HERE / "build_info.json"
+
+#: Top-level modules of Qt bindings; ``--self-check`` refuses to import them.
+QT_MODULES = ("qtpy", "PySide2", "PySide6", "PyQt5", "PyQt6", "shiboken2", "shiboken6")
+#: Imported by ``--self-check`` besides every baked addon's client package.
+PUBLISH_MODULES = ("ayon_api", "pyblish.api", "pyblish.util", "ayon_core.pipeline.publish")
+
+
+def build_info() -> dict[str, Any]:
+    """What the package was built from (written by the build's staging step)."""
+    return json.loads(BUILD_INFO.read_text(encoding="utf-8"))
+
+
+def stable_site_id(hostname: str | None = None) -> str:
+    """A site id that stays the same on one host across sessions (the launcher keeps one
+    in its user data; farm workers have none)."""
+    host = hostname or socket.gethostname()
+    return "ayon-publish-" + hashlib.sha256(host.encode("utf-8")).hexdigest()[:12]
+
+
+def setup(environ: MutableMapping[str, str] | None = None) -> dict[str, Any]:
+    """Prepare ``sys.path`` and the environment for ayon-core; returns the build info."""
+    env = os.environ if environ is None else environ
+    info = build_info()
+    core_dir = ADDONS_DIR / info["addons"]["core"]["dir"]
+    for path in (str(core_dir), str(VENDOR_DIR)):
+        if path in sys.path:
+            sys.path.remove(path)
+        sys.path.insert(0, path)
+    env.setdefault("AYON_ADDONS_DIR", str(ADDONS_DIR))
+    env.setdefault("AYON_HEADLESS_MODE", "1")
+    env.setdefault("AYON_SITE_ID", stable_site_id())
+    env.setdefault("AYON_BUNDLE_NAME", info["bundle"]["name"])
+    env.setdefault("AYON_VERSION", info["bundle"].get("installerVersion") or info["package"]["version"])
+    if sys.argv and sys.argv[0]:
+        env.setdefault("AYON_EXECUTABLE", os.path.abspath(sys.argv[0]))
+    return info
+
+
+def version_text(info: dict[str, Any]) -> str:
+    pkg = info["package"]
+    lines = [f"{pkg['name']} {pkg['version']} {pkg['build']}", f"bundle {info['bundle']['name']}"]
+    lines += [f"addon {name} {addon['version']}" for name, addon in sorted(info["addons"].items())]
+    lines += [f"python-lib {name} {version}" for name, version in sorted(info["vendored"].items())]
+    lines.append(f"python {platform.python_version()}")
+    return "\n".join(lines)
+
+
+class _QtBlocker(importlib.abc.MetaPathFinder):
+    """Makes any import of a Qt binding fail, to prove the publish path is headless."""
+
+    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 - importlib protocol
+        if fullname.split(".")[0] in QT_MODULES:
+            raise ImportError(f"{fullname} imported during the headless self-check")
+        return None
+
+
+def self_check(info: dict[str, Any]) -> list[str]:
+    """Import the publish code paths with Qt blocked; returns the problems found."""
+    problems = []
+    addons_dir = Path(os.environ["AYON_ADDONS_DIR"])
+    modules = list(PUBLISH_MODULES)
+    for name, addon in sorted(info["addons"].items()):
+        if not (addons_dir / addon["dir"] / addon["client_dir"]).is_dir():
+            problems.append(f"addon {name}: {addons_dir / addon['dir']} is missing")
+        else:
+            sys.path.append(str(addons_dir / addon["dir"]))
+            modules.append(addon["client_dir"])
+    blocker = _QtBlocker()
+    sys.meta_path.insert(0, blocker)
+    try:
+        for module in modules:
+            try:
+                importlib.import_module(module)
+                print(f"ok {module}")
+            except Exception as exc:  # any failure to import is the finding
+                problems.append(f"import {module}: {type(exc).__name__}: {exc}")
+    finally:
+        sys.meta_path.remove(blocker)
+    return problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    info = setup()
+    if args in (["--version"], ["-V"]):
+        print(version_text(info))
+        return 0
+    if args == ["--self-check"]:
+        problems = self_check(info)
+        for problem in problems:
+            print(f"FAILED {problem}", file=sys.stderr)
+        return 1 if problems else 0
+    from ayon_core.cli import main as ayon_main
+
+    sys.argv = [sys.argv[0] if sys.argv else "ayon", *args]
+    return ayon_main() or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,94 @@
+"""Writing ``.conda`` archives with reproducible bytes (DESIGN decision 7).
+
+A ``.conda`` file is an uncompressed zip holding ``metadata.json`` and two zstd-compressed
+tars, ``pkg-<stem>.tar.zst`` (the files) and ``info-<stem>.tar.zst`` (``info/``).
+conda-package-streaming's ``conda_builder`` writes the same layout but stamps the zip entries
+with the current time and writes straight to the final path; here every field that could vary
+is fixed: entries sorted, mtime from ``SOURCE_DATE_EPOCH``, uid/gid 0 and no names, modes
+0644/0755, zip dates and host system fixed, and the file is written under a temporary name and
+renamed into place, so a failed build leaves nothing behind.
+
+Compression: zstd level 16 in multi-threaded mode with a fixed job size. zstd's multi-threaded
+output depends on the job size but not on the number of workers (0 would select the different
+single-threaded format, so there is always at least one), so the bytes are the same on any
+machine while a 2-core builder compresses about twice as fast. Against conda's default level 19
+the package is ~3% larger and compresses ~3x faster (bench/bench_build.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import stat
+import tarfile
+import tempfile
+import time
+import zipfile
+from pathlib import Path, PurePosixPath
+
+try:  # Python 3.14+
+    from compression import zstd
+except ImportError:  # pragma: no cover - older Pythons
+    from backports import zstd
+
+ZSTD_LEVEL = 16
+ZSTD_JOB_SIZE = 4 << 20  # part of the output format: changing it changes the bytes
+ZIP_UNIX = 3  # ZipInfo.create_system: otherwise it depends on the building OS
+ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest date a zip entry can hold
+
+
+def _tar(root: Path, files: list[PurePosixPath], mtime: int) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for rel in files:
+            path = root.joinpath(*rel.parts)
+            info = tarfile.TarInfo(str(rel))
+            info.size = path.stat().st_size
+            info.mtime = mtime
+            info.mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            with open(path, "rb") as fh:
+                tar.addfile(info, fh)
+    return buf.getvalue()
+
+
+def _zip_entry(name: str, mtime: int) -> zipfile.ZipInfo:
+    entry = zipfile.ZipInfo(name, date_time=time.gmtime(max(mtime, ZIP_EPOCH_MIN))[:6])
+    entry.compress_type = zipfile.ZIP_STORED
+    entry.create_system = ZIP_UNIX
+    entry.external_attr = 0o644 << 16
+    return entry
+
+
+def _compress(data: bytes, level: int) -> bytes:
+    options = {
+        zstd.CompressionParameter.compression_level: level,
+        zstd.CompressionParameter.nb_workers: max(1, min(os.cpu_count() or 1, 8)),
+        zstd.CompressionParameter.job_size: ZSTD_JOB_SIZE,
+    }
+    return zstd.compress(data, options=options)
+
+
+def write_conda(root: Path, out_path: Path, stem: str, mtime: int, level: int = ZSTD_LEVEL) -> Path:
+    """Archive every file under ``root`` as package ``stem`` into ``out_path``, atomically."""
+    files = sorted(PurePosixPath(p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
+    info = [f for f in files if f.parts[0] == "info"]
+    pkg = [f for f in files if f.parts[0] != "info"]
+    members = [
+        ("metadata.json", json.dumps({"conda_pkg_format_version": 2}).encode()),
+        (f"pkg-{stem}.tar.zst", _compress(_tar(root, pkg, mtime), level)),
+        (f"info-{stem}.tar.zst", _compress(_tar(root, info, mtime), level)),
+    ]
+    fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".partial", dir=out_path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
+            for name, data in members:
+                zf.writestr(_zip_entry(name, mtime), data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out_path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return out_path

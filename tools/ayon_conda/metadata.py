@@ -1,0 +1,136 @@
+"""The conda package format's ``info/`` files, in one place.
+
+``index.json`` (identity and run requirements), ``link.json`` (noarch python and the ``ayon``
+entry point), ``paths.json`` and ``files`` (every file with sha256 and size), ``about.json``
+(what the package was built from: the bundle, every component with version and sha256, and the
+AYON server and launcher ranges from each addon's ``package.py``), and ``info/recipe/`` (the
+lock itself). Plain dicts, written as sorted JSON so that the bytes are reproducible.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from . import __version__
+from .addon_tree import AddonMeta
+from .lock import Lock
+from .stage import ENTRY_POINT
+
+LOCK_IN_PACKAGE = "info/recipe/ayon-publish.lock.json"
+
+
+def index_json(lock: Lock) -> dict[str, Any]:
+    pin = lock.pin
+    return {
+        "arch": None,
+        "build": pin.build,
+        "build_number": pin.build_number,
+        "depends": lock.run_requirements,
+        "license": lock.package.license,
+        "name": pin.name,
+        "noarch": "python",
+        "platform": None,
+        "subdir": "noarch",
+        "timestamp": lock.package.source_date_epoch * 1000,
+        "version": pin.version,
+    }
+
+
+def link_json() -> dict[str, Any]:
+    return {"noarch": {"entry_points": [ENTRY_POINT], "type": "python"}, "package_metadata_version": 1}
+
+
+def _combined_range(ranges: Iterable[str | None]) -> str | None:
+    """The intersection of several version ranges, as one comma-joined specifier."""
+    parts: list[str] = []
+    for spec in ranges:
+        for part in (spec or "").split(","):
+            part = part.strip()
+            if part and part not in parts:
+                parts.append(part)
+    return ",".join(parts) or None
+
+
+def about_json(lock: Lock, metas: Mapping[str, AddonMeta]) -> dict[str, Any]:
+    bundle = lock.bundle
+    addons = [
+        {
+            "kind": "addon",
+            "name": a.name,
+            "version": a.version,
+            "sha256": a.source.sha256,
+            "source": a.source.kind,
+            "ayon_server_version": metas[a.name].ayon_server_version,
+            "ayon_launcher_version": metas[a.name].ayon_launcher_version,
+        }
+        for a in lock.addons
+    ]
+    vendored = [
+        {"kind": "vendored", "name": d.name, "version": d.version, "sha256": d.sha256, "file": d.file}
+        for d in lock.vendored
+    ]
+    conda = [
+        {"kind": "conda", "name": r.conda_name, "version": r.version, "pypi_name": r.pypi_name}
+        for r in lock.conda_requirements
+    ]
+    return {
+        "summary": lock.package.summary,
+        "license": lock.package.license,
+        "home": lock.package.home,
+        "extra": {
+            "bundle": {k: bundle.get(k) for k in ("name", "createdAt", "installerVersion", "addons") if k in bundle},
+            "components": addons + vendored + conda,
+            "compatibility": {
+                "ayon_server_version": _combined_range(a["ayon_server_version"] for a in addons),
+                "ayon_launcher_version": _combined_range(a["ayon_launcher_version"] for a in addons),
+                "python": lock.package.python,
+            },
+            "pin": {"spec": lock.pin.spec, "addon_set_sha256": lock.pin.addon_hash},
+            "built_by": f"ayon-conda {__version__}",
+        },
+    }
+
+
+def _sha256(path: Path) -> tuple[str, int]:
+    data = path.read_bytes()
+    return hashlib.sha256(data).hexdigest(), len(data)
+
+
+def package_files(root: Path) -> list[PurePosixPath]:
+    """Every file under ``root`` that is not ``info/``, sorted."""
+    return sorted(
+        PurePosixPath(p.relative_to(root).as_posix())
+        for p in root.rglob("*")
+        if p.is_file() and p.relative_to(root).parts[0] != "info"
+    )
+
+
+def paths_json(root: Path, files: Iterable[PurePosixPath]) -> dict[str, Any]:
+    entries = []
+    for rel in files:
+        sha, size = _sha256(root.joinpath(*rel.parts))
+        entries.append({"_path": str(rel), "path_type": "hardlink", "sha256": sha, "size_in_bytes": size})
+    return {"paths": entries, "paths_version": 1}
+
+
+def _dump(path: Path, data: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def write_info(root: Path, lock: Lock, metas: Mapping[str, AddonMeta]) -> None:
+    """Write ``root/info/`` for the files already staged under ``root``."""
+    files = package_files(root)
+    info = root / "info"
+    _dump(info / "index.json", index_json(lock))
+    _dump(info / "link.json", link_json())
+    _dump(info / "about.json", about_json(lock, metas))
+    _dump(info / "paths.json", paths_json(root, files))
+    (info / "files").write_text("".join(f"{f}\n" for f in files), encoding="utf-8")
+    recipe_lock = root / LOCK_IN_PACKAGE
+    recipe_lock.parent.mkdir(parents=True, exist_ok=True)
+    recipe_lock.write_text(lock.dumps(), encoding="utf-8")

@@ -1,0 +1,107 @@
+"""``ayon-conda pin``: a bundle and the component config become a lock.
+
+The flow: pick the baked addons from the bundle -> fetch and hash each addon's source -> read
+their client dependencies -> resolve everything with uv -> write the lock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from .addon_tree import addon_meta, client_package_dir, client_requirements
+from .bundle import Bundle
+from .config import Config
+from .errors import AyonCondaError
+from .lock import Lock, LockedAddon, PackageInfo
+from .pin import CORE_ADDON, conda_version
+from .progress import Progress
+from .python_deps import Requirement, resolve
+from .sources import Sources
+
+#: Zip files cannot hold dates before 1980; used when a bundle has no ``createdAt``.
+EPOCH_FLOOR = 315532800
+
+
+def source_date_epoch(bundle: Bundle) -> int:
+    """Build timestamp derived from the bundle: its ``createdAt``, else 1980-01-01."""
+    created = bundle.raw.get("createdAt")
+    if not created:
+        return EPOCH_FLOOR
+    try:
+        moment = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+    except ValueError:
+        raise AyonCondaError(bundle.origin, f"createdAt '{created}' is not an ISO date", "fix the bundle") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(EPOCH_FLOOR, int(moment.timestamp()))
+
+
+def baked_addons(bundle: Bundle, config: Config, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """The addons the package bakes, with the bundle's versions."""
+    if CORE_ADDON not in bundle.addons:
+        raise AyonCondaError(
+            bundle.origin, f"bundle '{bundle.name}' has no '{CORE_ADDON}' addon",
+            "the package version is ayon-core's: add core to the bundle",
+        )
+    names = list(dict.fromkeys((*config.bake, *extra)))
+    for name in names:
+        config.addon(name)
+        if name not in bundle.addons:
+            raise AyonCondaError(
+                bundle.origin, f"bundle '{bundle.name}' has no '{name}' addon, which the package bakes",
+                f"add {name} to the bundle, or remove it from 'bake' in {config.path.name}",
+            )
+    return {name: bundle.addons[name] for name in sorted(names)}
+
+
+def make_lock(
+    bundle: Bundle,
+    config: Config,
+    sources: Sources,
+    lock_path: Path,
+    progress: Progress,
+    *,
+    build_number: int = 0,
+    extra_addons: tuple[str, ...] = (),
+    exclude_newer: str | None = None,
+) -> Lock:
+    """Pin ``bundle``: the returned lock is not written yet."""
+    addons = baked_addons(bundle, config, extra_addons)
+    lock_dir = Path(lock_path).resolve().parent
+    locked: list[LockedAddon] = []
+    requirements = [Requirement(r, f"{config.path.name} (requirements)") for r in config.requirements]
+    for name, version in addons.items():
+        addon = config.addon(name)
+        progress.step(f"Fetching addon {name} {version} ({addon.source.kind})")
+        source, tree = sources.pin(addon, version, lock_dir)
+        origin = f"addon {name} {version}"
+        client_package_dir(tree, addon.client_dir, origin)
+        meta = addon_meta(tree)
+        if meta.version is not None and meta.version != version:
+            raise AyonCondaError(
+                origin, f"its source holds version {meta.version} (package.py)",
+                "fix the source location in the component config so it points at this version",
+            )
+        requirements += [Requirement(r, f"{origin} (client/pyproject.toml)") for r in client_requirements(tree, origin)]
+        locked.append(LockedAddon(name, version, addon.client_dir, source))
+
+    resolution = resolve(requirements, config, progress, exclude_newer=exclude_newer, offline=sources.offline)
+    package = PackageInfo(
+        name=config.package_name,
+        version=conda_version(addons[CORE_ADDON]),
+        build_number=build_number,
+        python=config.python,
+        license=config.license,
+        summary=config.summary,
+        home=config.home,
+        source_date_epoch=source_date_epoch(bundle),
+    )
+    return Lock(
+        bundle=bundle.raw,
+        package=package,
+        addons=tuple(locked),
+        vendored=resolution.vendored,
+        conda_requirements=resolution.conda,
+        path=Path(lock_path).resolve(),
+    )
