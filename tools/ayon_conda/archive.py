@@ -25,7 +25,7 @@ import tarfile
 import tempfile
 import time
 import zipfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 try:  # Python 3.14+
     from compression import zstd
@@ -38,15 +38,26 @@ ZIP_UNIX = 3  # ZipInfo.create_system: otherwise it depends on the building OS
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest date a zip entry can hold
 
 
-def _tar(root: Path, files: list[PurePosixPath], mtime: int) -> bytes:
+def tree_files(root: Path) -> list[str]:
+    """Every file under ``root`` as a relative posix path, sorted as strings."""
+    found = []
+    for dirpath, _, filenames in os.walk(root):
+        rel_dir = os.path.relpath(dirpath, root).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
+        found.extend(prefix + name for name in filenames)
+    return sorted(found)
+
+
+def _tar(root: Path, files: list[str], mtime: int) -> bytes:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for rel in files:
-            path = root.joinpath(*rel.parts)
-            info = tarfile.TarInfo(str(rel))
-            info.size = path.stat().st_size
+            path = os.path.join(root, rel)
+            st = os.stat(path)
+            info = tarfile.TarInfo(rel)
+            info.size = st.st_size
             info.mtime = mtime
-            info.mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
+            info.mode = 0o755 if st.st_mode & stat.S_IXUSR else 0o644
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             with open(path, "rb") as fh:
@@ -73,9 +84,9 @@ def _compress(data: bytes, level: int) -> bytes:
 
 def write_conda(root: Path, out_path: Path, stem: str, mtime: int, level: int = ZSTD_LEVEL) -> Path:
     """Archive every file under ``root`` as package ``stem`` into ``out_path``, atomically."""
-    files = sorted(PurePosixPath(p.relative_to(root).as_posix()) for p in root.rglob("*") if p.is_file())
-    info = [f for f in files if f.parts[0] == "info"]
-    pkg = [f for f in files if f.parts[0] != "info"]
+    files = tree_files(root)
+    info = [f for f in files if f.startswith("info/")]
+    pkg = [f for f in files if not f.startswith("info/")]
     members = [
         ("metadata.json", json.dumps({"conda_pkg_format_version": 2}).encode()),
         (f"pkg-{stem}.tar.zst", _compress(_tar(root, pkg, mtime), level)),

@@ -11,8 +11,6 @@ import hashlib
 import os
 from pathlib import Path
 
-import requests
-
 from .cache import cache_dir, download_path
 from .errors import AyonCondaError
 from .progress import Progress
@@ -39,6 +37,8 @@ def fetch(url: str, filename: str, sha256: str | None, progress: Progress, cache
         cached = download_path(sha256, filename, cache)
         if cached.is_file():
             return cached, sha256
+    import requests  # not imported at start-up: most builds download nothing
+
     staging = (cache or cache_dir()) / "partial"
     staging.mkdir(parents=True, exist_ok=True)
     tmp = staging / f"{filename}.{os.getpid()}"

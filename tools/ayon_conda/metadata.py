@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from . import __version__
 from .addon_tree import AddonMeta
+from .archive import tree_files
 from .lock import Lock
 from .stage import ENTRY_POINT
 
@@ -100,20 +101,16 @@ def _sha256(path: Path) -> tuple[str, int]:
     return hashlib.sha256(data).hexdigest(), len(data)
 
 
-def package_files(root: Path) -> list[PurePosixPath]:
+def package_files(root: Path) -> list[str]:
     """Every file under ``root`` that is not ``info/``, sorted."""
-    return sorted(
-        PurePosixPath(p.relative_to(root).as_posix())
-        for p in root.rglob("*")
-        if p.is_file() and p.relative_to(root).parts[0] != "info"
-    )
+    return [f for f in tree_files(root) if not f.startswith("info/")]
 
 
-def paths_json(root: Path, files: Iterable[PurePosixPath]) -> dict[str, Any]:
+def paths_json(root: Path, files: Iterable[str]) -> dict[str, Any]:
     entries = []
     for rel in files:
-        sha, size = _sha256(root.joinpath(*rel.parts))
-        entries.append({"_path": str(rel), "path_type": "hardlink", "sha256": sha, "size_in_bytes": size})
+        sha, size = _sha256(root / rel)
+        entries.append({"_path": rel, "path_type": "hardlink", "sha256": sha, "size_in_bytes": size})
     return {"paths": entries, "paths_version": 1}
 
 

@@ -71,7 +71,7 @@ def entry_point(prefix: Path, name: str = "ayon") -> Path:
 
 
 async def _install(package: Path, spec: str, channels: list[str], prefix: Path, progress: Progress) -> list[str]:
-    from rattler import Channel, Gateway, Platform, VirtualPackage, install, solve
+    from rattler import Channel, Gateway, Subdir, VirtualPackage, install, solve
     from rattler.index import index_fs
 
     with tempfile.TemporaryDirectory(prefix="ayon-conda-verify-channel-") as tmp:
@@ -86,7 +86,7 @@ async def _install(package: Path, spec: str, channels: list[str], prefix: Path, 
                 sources=sources,
                 specs=[spec],
                 gateway=gateway,
-                platforms=[Platform.current(), Platform("noarch")],
+                platforms=[Subdir.current(), Subdir("noarch")],
                 virtual_packages=VirtualPackage.detect(),
             )
         except Exception as exc:

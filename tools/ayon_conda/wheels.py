@@ -28,7 +28,10 @@ def wheel_for(dist: VendoredDist, progress: Progress, *, wheelhouse: Path | None
         return _checked(wheelhouse / dist.file, dist)
     cached = download_path(dist.sha256, dist.file, cache)
     if cached.is_file():
-        return _checked(cached, dist)
+        if sha256_file(cached) == dist.sha256:
+            return cached
+        progress.step(f"Discarding a corrupt cached {dist.file}")
+        cached.unlink()
     if offline:
         where = f"the wheelhouse {wheelhouse} or " if wheelhouse else ""
         raise AyonCondaError(

@@ -29,9 +29,9 @@ EPOCH = 315532800
 
 
 def _subdir() -> str:
-    from rattler import Platform
+    from rattler import Subdir
 
-    return str(Platform.current())
+    return str(Subdir.current())
 
 
 def _base_executable() -> Path:

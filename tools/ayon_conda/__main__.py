@@ -1,0 +1,5 @@
+"""``python -m ayon_conda`` is ``ayon-conda``."""
+
+from ayon_conda.cli import main
+
+main()
