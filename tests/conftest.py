@@ -1,0 +1,74 @@
+"""Shared fixtures: the sample bundle pinned and built once per session, a python channel made
+from the running interpreter, and an isolated download cache."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ayon_conda.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+EXAMPLES = REPO / "examples"
+SAMPLE_BUNDLE = EXAMPLES / "bundles" / "sample.json"
+SAMPLE_CONFIG = EXAMPLES / "sample-components.yaml"
+SHARED = REPO.parent / "shared"
+
+
+def run_cli(*args: str | Path, code: int = 0) -> Result:
+    """Run ``ayon-conda`` in-process; assert its exit code."""
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    assert result.exit_code == code, f"exit {result.exit_code}, expected {code}\n{result.output}"
+    return result
+
+
+def error_line(result: Result) -> str:
+    """The single error line a failed command printed (asserts there is exactly one line)."""
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("error: ")]
+    assert len(errors) == 1, f"expected one error line, got:\n{result.stderr}"
+    assert "Traceback" not in result.output
+    return errors[0]
+
+
+def json_out(result: Result) -> dict:
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Downloads go to a cache of this session, not the user's."""
+    cache = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("AYON_CONDA_CACHE_DIR")
+    os.environ["AYON_CONDA_CACHE_DIR"] = str(cache)
+    yield cache
+    if old is None:
+        os.environ.pop("AYON_CONDA_CACHE_DIR", None)
+    else:
+        os.environ["AYON_CONDA_CACHE_DIR"] = old
+
+
+@pytest.fixture(scope="session")
+def python_channel(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A local channel whose ``python`` is this interpreter (conda-forge is out of reach)."""
+    from ayon_conda.dev.python_channel import make_python_channel
+
+    return make_python_channel(tmp_path_factory.mktemp("python-channel"))
+
+
+@pytest.fixture(scope="session")
+def sample_lock(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    lock = tmp_path_factory.mktemp("locks") / "sample.lock.json"
+    run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", lock, "--quiet")
+    return lock
+
+
+@pytest.fixture(scope="session")
+def sample_package(sample_lock: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("dist")
+    result = run_cli("build", sample_lock, "-o", out, "--json")
+    return Path(json_out(result)["path"])

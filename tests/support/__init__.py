@@ -1,0 +1,1 @@
+"""Test support code: stand-ins and builders of test inputs."""
