@@ -1,0 +1,74 @@
+"""Benchmark: pin and build the sample bundle.
+
+Reports pin time (median of 3, warm uv cache), warm build time (median of 5: sources and wheels
+already in the download cache, so this is staging + metadata + compression), cold build time
+(empty download cache: wheels come from PyPI), and the package size. Each run is a fresh
+``python -m ayon_conda`` process, as a user would run it.
+
+    python bench/bench_build.py [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUNDLE = ROOT / "examples/bundles/sample.json"
+CONFIG = ROOT / "examples/sample-components.yaml"
+
+
+def timed(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "ayon_conda", *args, "--quiet"], check=True, env=env, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="ayon-conda-bench-") as tmp:
+        work = Path(tmp)
+        env = {**os.environ, "AYON_CONDA_CACHE_DIR": str(work / "cache")}
+        env.pop("SOURCE_DATE_EPOCH", None)
+        lock = work / "sample.lock.json"
+        pin_args = ["pin", str(BUNDLE), "--config", str(CONFIG), "-o", str(lock)]
+        timed(pin_args, env)  # warms uv's cache
+        pin_times = [timed(pin_args, env) for _ in range(3)]
+        cold = timed(["build", str(lock), "-o", str(work / "cold")], env)
+        warm = []
+        for i in range(5):
+            warm.append(timed(["build", str(lock), "-o", str(work / f"warm{i}")], env))
+        package = next((work / "warm0" / "noarch").glob("*.conda"))
+        shutil.rmtree(work / "cache")
+        figures = {
+            "pin_seconds_median": round(statistics.median(pin_times), 3),
+            "build_cold_seconds": round(cold, 3),
+            "build_warm_seconds_median": round(statistics.median(warm), 3),
+            "build_warm_seconds_all": [round(t, 3) for t in warm],
+            "package_bytes": package.stat().st_size,
+            "package": package.name,
+            "cpus": os.cpu_count(),
+        }
+    if args.json:
+        print(json.dumps(figures, indent=2))
+    else:
+        print(f"package          {figures['package']}")
+        print(f"package size     {figures['package_bytes'] / 1e6:.2f} MB")
+        print(f"pin (warm uv)    {figures['pin_seconds_median']:.2f} s  (median of 3)")
+        print(f"build, cold      {figures['build_cold_seconds']:.2f} s  (wheels from PyPI)")
+        print(f"build, warm      {figures['build_warm_seconds_median']:.2f} s  (median of 5; target <= 2 s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
