@@ -52,6 +52,37 @@ def isolated_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
         os.environ["AYON_CONDA_CACHE_DIR"] = old
 
 
+@pytest.fixture(scope="session", autouse=True)
+def aws_isolated(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Only fake AWS credentials are visible to tests; no real profile or endpoint leaks in."""
+    from support.s3 import CREDENTIALS
+
+    empty = tmp_path_factory.mktemp("aws")
+    saved = {k: os.environ.get(k) for k in (*CREDENTIALS, "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
+                                            "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN")}
+    for key in saved:
+        os.environ.pop(key, None)
+    os.environ.update(CREDENTIALS)
+    os.environ["AWS_CONFIG_FILE"] = str(empty / "config")
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = str(empty / "credentials")
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def moto_s3():
+    """moto's S3 server over HTTP on 127.0.0.1, for the whole session (use ``new_bucket``)."""
+    from support.s3 import start_moto
+
+    s3 = start_moto()
+    yield s3
+    s3.server.stop()
+
+
 @pytest.fixture(scope="session")
 def python_channel(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A local channel whose ``python`` is this interpreter (conda-forge is out of reach)."""
