@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .addon_tree import addon_meta, client_package_dir, client_requirements
+from .archive import ZIP_EPOCH_MIN
 from .bundle import Bundle
 from .config import Config
 from .errors import AyonCondaError
@@ -19,22 +20,19 @@ from .progress import Progress
 from .python_deps import Requirement, resolve
 from .sources import Sources
 
-#: Zip files cannot hold dates before 1980; used when a bundle has no ``createdAt``.
-EPOCH_FLOOR = 315532800
-
-
 def source_date_epoch(bundle: Bundle) -> int:
-    """Build timestamp derived from the bundle: its ``createdAt``, else 1980-01-01."""
+    """Build timestamp derived from the bundle: its ``createdAt``, else 1980-01-01 (zip files
+    cannot hold earlier dates)."""
     created = bundle.raw.get("createdAt")
     if not created:
-        return EPOCH_FLOOR
+        return ZIP_EPOCH_MIN
     try:
         moment = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
     except ValueError:
         raise AyonCondaError(bundle.origin, f"createdAt '{created}' is not an ISO date", "fix the bundle") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return max(EPOCH_FLOOR, int(moment.timestamp()))
+    return max(ZIP_EPOCH_MIN, int(moment.timestamp()))
 
 
 def baked_addons(bundle: Bundle, config: Config, extra: tuple[str, ...] = ()) -> dict[str, str]:

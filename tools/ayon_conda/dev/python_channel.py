@@ -21,11 +21,10 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-from ..archive import write_conda
+from ..archive import ZIP_EPOCH_MIN, write_conda
 from ..metadata import package_files, paths_json
 
 BUILD = "local_interpreter_0"
-EPOCH = 315532800
 
 
 def _subdir() -> str:
@@ -64,7 +63,7 @@ def _stage(root: Path) -> None:
         "name": "python",
         "platform": sys.platform,
         "subdir": _subdir(),
-        "timestamp": EPOCH * 1000,
+        "timestamp": ZIP_EPOCH_MIN * 1000,
         "version": version,
     }
     (info / "index.json").write_text(json.dumps(index, indent=2, sort_keys=True))
@@ -86,7 +85,7 @@ def make_python_channel(channel: Path) -> str:
         (channel / "noarch").mkdir(exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             _stage(Path(tmp))
-            write_conda(Path(tmp), target, stem, EPOCH, level=3)
+            write_conda(Path(tmp), target, stem, ZIP_EPOCH_MIN, level=3)
         asyncio.run(index_fs(channel, write_zst=False, write_shards=False, force=True))
     return channel.as_uri()
 
