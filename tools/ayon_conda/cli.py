@@ -203,28 +203,11 @@ def fetch(lock_path: Path, wheelhouse: Path, server: str | None, progress: Progr
 
     Build with --offline --wheelhouse DIR afterwards, here or on a machine with no network.
     """
-    import shutil
-
     from .lock import Lock
-    from .sources import Sources, wheelhouse_name
-    from .wheels import fetch_wheels
+    from .wheelhouse import fill_wheelhouse
 
     lock = Lock.load(lock_path)
-    wheelhouse.mkdir(parents=True, exist_ok=True)
-    copied = []
-    for name, path in fetch_wheels(lock, progress).items():
-        target = wheelhouse / path.name
-        if not target.exists():
-            shutil.copyfile(path, target)
-        copied.append(target.name)
-    sources = Sources(progress, server=_ayon_server(server))
-    for addon in lock.addons:
-        archive = sources.archive(addon)
-        if archive is not None:
-            target = wheelhouse / wheelhouse_name(addon.name, addon.version, addon.source.location)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(archive, target)
-            copied.append(str(target.relative_to(wheelhouse)))
+    copied = fill_wheelhouse(lock, wheelhouse, progress, server=_ayon_server(server))
     _emit(json_out, {"wheelhouse": str(wheelhouse), "files": copied}, f"{wheelhouse}: {len(copied)} files")
 
 
