@@ -18,7 +18,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from ayon_conda.lock import Lock
 from conftest import error_line, json_out, run_cli
 from support.conda_packages import TOOL_SET_INDEX_FIELDS, differences, read_info

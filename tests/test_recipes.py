@@ -16,13 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from ruamel.yaml import YAML
-
 from ayon_conda.backends.external import ayon_conda_launcher
 from ayon_conda.lock import CondaRequirement, Lock
 from ayon_conda.metadata import link_json
 from ayon_conda.recipes import BUILD_SCRIPTS, LOCK_FILE, template_dir
 from conftest import REPO, SHARED, error_line, json_out, run_cli
+from ruamel.yaml import YAML
 from support.conda_packages import read_info
 
 pytestmark = pytest.mark.network
@@ -42,10 +41,17 @@ def validate_recipe(path: Path) -> None:
     jsonschema.Draft202012Validator(schema).validate(load_yaml(path))
 
 
+def render(lock: Path, out: Path, *args: str | Path) -> dict:
+    """``ayon-conda render --json``; every recipe.yaml it writes is validated against the schema."""
+    rendered = json_out(run_cli("render", lock, "-o", out, "--json", *args))
+    if RECIPE_SCHEMA.is_file():
+        validate_recipe(Path(rendered["rattler_build"]))
+    return rendered
+
+
 @pytest.fixture(scope="module")
 def rendered(sample_lock: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    out = tmp_path_factory.mktemp("rendered")
-    return json_out(run_cli("render", sample_lock, "-o", out, "--json"))
+    return render(sample_lock, tmp_path_factory.mktemp("rendered"))
 
 
 def tree_sha256s(root: Path, prefix: str = "") -> dict[str, str]:
@@ -82,11 +88,20 @@ def rebuild_with_compiled_deps(sample_lock: Path) -> Path:
 def test_every_rendered_recipe_is_a_valid_v1_recipe(rendered, sample_lock: Path, tmp_path: Path):
     validate_recipe(Path(rendered["rattler_build"]))
     other_lock = rebuild_with_compiled_deps(sample_lock)
-    other = json_out(run_cli("render", other_lock, "-o", tmp_path / "out", "--json"))
+    other = render(other_lock, tmp_path / "out")
     validate_recipe(Path(other["rattler_build"]))
     [output] = load_yaml(Path(other["rattler_build"]))["outputs"]
     assert output["requirements"]["run"] == ["python >=3.9", "opentimelineio ==0.17.0", "pillow ==10.4.0"]
     assert load_yaml(Path(other["rattler_build"]))["context"]["build_string"].endswith("_2")
+
+
+def test_run_requirements_are_written_as_rattler_writes_match_specs(sample_lock: Path):
+    """rattler-build writes index.json depends as rattler's MatchSpec text: the lock's must be that text."""
+    from rattler import MatchSpec
+
+    for lock_path in (sample_lock, rebuild_with_compiled_deps(sample_lock)):
+        for spec in Lock.load(lock_path).run_requirements:
+            assert str(MatchSpec(spec)) == spec
 
 
 def test_rendered_rattler_build_recipe_carries_the_lock(rendered, sample_lock: Path):
@@ -219,10 +234,10 @@ def test_render_of_a_missing_lock_writes_nothing(tmp_path: Path):
 
 
 def test_render_replaces_an_earlier_rendering_and_leaves_no_partial_dirs(sample_lock: Path, tmp_path: Path):
-    first = json_out(run_cli("render", sample_lock, "-o", tmp_path, "--json"))
+    first = render(sample_lock, tmp_path)
     stale = Path(first["payload"]) / "stale-file"
     stale.write_text("left from an earlier rendering")
-    second = json_out(run_cli("render", sample_lock, "-o", tmp_path, "--json"))
+    second = render(sample_lock, tmp_path)
     assert second["dir"] == first["dir"] and not stale.exists()
     assert [p.name for p in tmp_path.iterdir()] == [Path(first["dir"]).name]
 
