@@ -24,7 +24,16 @@ def test_pixi_manifest_is_valid():
     manifest = tomllib.loads((REPO / "pixi.toml").read_text())
     jsonschema.validate(manifest, schema)
     assert "conda-forge" in manifest["workspace"]["channels"]
-    assert {"test", "demo"} <= set(manifest["tasks"])
+    tasks = manifest["tasks"]
+    assert {"test", "demo", "build", "publish", "bench"} <= set(tasks)
+    assert tasks["test"]["cmd"] == "python -m pytest"  # ./scripts/test
+    assert tasks["demo"]["cmd"].startswith("python scripts/demo.py")  # ./scripts/demo
+    assert tasks["build"]["cmd"] == "ayon-conda build --backend rattler-build"
+    assert tasks["publish"]["cmd"] == "ayon-conda publish"
+    assert tasks["bench"]["cmd"].startswith("python bench/")
+    needed = {"python", "rattler-build", "conda-build", "py-rattler", "boto3", "click", "ruamel.yaml", "pytest", "uv"}
+    assert needed <= set(manifest["dependencies"])
+    assert manifest["pypi-dependencies"]["ayon-conda"]["extras"] == ["test"]
 
 
 def test_readme_commands_exist_and_ci_runs_the_test_command():

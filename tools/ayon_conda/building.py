@@ -34,6 +34,7 @@ class BuildOptions:
     server: AyonServer | None = None
     cache: Path | None = None
     source_date_epoch: int | None = None  # overrides the lock's (SOURCE_DATE_EPOCH)
+    channels: tuple[str, ...] = ("conda-forge",)  # rattler-build/conda-build: build and test environments
 
     def epoch(self, lock: Lock) -> int:
         return self.source_date_epoch if self.source_date_epoch is not None else lock.package.source_date_epoch

@@ -133,7 +133,8 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
           f"{lock_path}: {pin_.exact_spec} ({len(lock.vendored)} vendored, depends: {', '.join(lock.run_requirements)})")
 
 
-def _build_options(progress: Progress, offline: bool, wheelhouse: Path | None, server: str | None):
+def _build_options(progress: Progress, offline: bool, wheelhouse: Path | None, server: str | None,
+                   channels: tuple[str, ...] = ()):
     from .building import BuildOptions
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -141,8 +142,9 @@ def _build_options(progress: Progress, offline: bool, wheelhouse: Path | None, s
         raise AyonCondaError("SOURCE_DATE_EPOCH", f"'{epoch}' is not a number of seconds", "unset it or fix it")
     if wheelhouse is not None and not wheelhouse.is_dir():
         raise AyonCondaError(wheelhouse, "no such directory", "fill one with ayon-conda fetch LOCK --wheelhouse DIR")
+    extra = {"channels": channels} if channels else {}
     return BuildOptions(progress=progress, offline=offline, wheelhouse=wheelhouse, server=_ayon_server(server),
-                        source_date_epoch=int(epoch) if epoch else None)
+                        source_date_epoch=int(epoch) if epoch else None, **extra)
 
 
 def _offline_options(func: Callable) -> Callable:
@@ -155,23 +157,29 @@ def _offline_options(func: Callable) -> Callable:
 @click.argument("lock_path", metavar="LOCK", type=_PathArg(dir_okay=False))
 @click.option("-o", "--output-dir", required=True, type=_PathArg(file_okay=False),
               help="Channel-shaped output: the package is written to DIR/noarch/.")
-@click.option("--backend", default="native", show_default=True, help="Build backend.")
+@click.option("--backend", default="native", show_default=True,
+              help="Build backend: native (in-process), rattler-build or conda-build (run recipe/recipe.yaml "
+                   "or recipe/meta.yaml rendered from the lock; the tool must be on PATH, e.g. through pixi).")
+@click.option("-c", "--channel", "channels", multiple=True, metavar="URL",
+              help="rattler-build/conda-build: channel for the build and test environments. Repeatable. [default: conda-forge]")
 @_offline_options
 @_server_option
 @_command
-def build(lock_path: Path, output_dir: Path, backend: str, offline: bool, wheelhouse: Path | None, server: str | None,
-          progress: Progress, json_out: bool) -> None:
+def build(lock_path: Path, output_dir: Path, backend: str, channels: tuple[str, ...], offline: bool, wheelhouse: Path | None,
+          server: str | None, progress: Progress, json_out: bool) -> None:
     """Build the package of a lock into DIR/noarch/.
 
-    Every addon source and wheel is checked against the lock's sha256 first. The bytes are
-    reproducible: timestamps come from SOURCE_DATE_EPOCH, else from the lock.
+    Every addon source and wheel is checked against the lock's sha256 first. With the native
+    backend the bytes are reproducible: timestamps come from SOURCE_DATE_EPOCH, else from the
+    lock. rattler-build and conda-build stamp their own build time.
     """
     from .backends import get_backend
     from .building import build as run_build
     from .lock import Lock
 
+    chosen = get_backend(backend)
     lock = Lock.load(lock_path)
-    result = run_build(lock, output_dir, get_backend(backend), _build_options(progress, offline, wheelhouse, server))
+    result = run_build(lock, output_dir, chosen, _build_options(progress, offline, wheelhouse, server, channels))
     _emit(json_out, result.to_dict(), f"{result.path}  sha256:{result.sha256}")
 
 
@@ -204,11 +212,10 @@ def fetch(lock_path: Path, wheelhouse: Path, server: str | None, progress: Progr
     Build with --offline --wheelhouse DIR afterwards, here or on a machine with no network.
     """
     from .lock import Lock
-    from .sources import Sources
-    from .wheels import fill_wheelhouse
+    from .wheelhouse import fill_wheelhouse
 
     lock = Lock.load(lock_path)
-    copied = fill_wheelhouse(lock, wheelhouse, Sources(progress, server=_ayon_server(server)), progress)
+    copied = fill_wheelhouse(lock, wheelhouse, progress, server=_ayon_server(server))
     _emit(json_out, {"wheelhouse": str(wheelhouse), "files": copied}, f"{wheelhouse}: {len(copied)} files")
 
 
@@ -228,3 +235,35 @@ def stage(lock_path: Path, site_packages: Path, offline: bool, wheelhouse: Path 
     lock = Lock.load(lock_path)
     tree, _ = fetch_and_stage(lock, site_packages, _build_options(progress, offline, wheelhouse, server))
     _emit(json_out, {"package_dir": str(tree.package_dir)}, str(tree.package_dir))
+
+
+@main.command()
+@click.argument("lock_path", metavar="LOCK", type=_PathArg(dir_okay=False))
+@click.option("-o", "--output-dir", required=True, type=_PathArg(file_okay=False),
+              help="Where to write the recipe directory DIR/<name>-<version>-<build>/ (replaced if it exists).")
+@_offline_options
+@_server_option
+@_command
+def render(lock_path: Path, output_dir: Path, offline: bool, wheelhouse: Path | None, server: str | None,
+           progress: Progress, json_out: bool) -> None:
+    """Write the rattler-build and conda-build recipes of a lock, ready to build.
+
+    \b
+    DIR/<name>-<version>-<build>/
+      rattler-build/recipe.yaml   recipe/recipe.yaml filled from the lock
+      conda-build/meta.yaml       recipe/meta.yaml filled from the lock
+      payload/                    the recipes' source: the lock, every wheel and addon source
+                                  (checked against the lock's sha256)
+
+    \b
+    Then, e.g.:
+      rattler-build build --recipe DIR/<...>/rattler-build/recipe.yaml -c conda-forge
+      conda-build DIR/<...>/conda-build -c conda-forge
+    (ayon-conda build LOCK -o DIST --backend rattler-build does both steps.)
+    """
+    from .lock import Lock
+    from .recipes import render as run_render
+
+    lock = Lock.load(lock_path)
+    rendered = run_render(lock, output_dir, _build_options(progress, offline, wheelhouse, server))
+    _emit(json_out, rendered.to_dict(), f"{rendered.rattler_build}\n{rendered.conda_build}")

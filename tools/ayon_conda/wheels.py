@@ -7,7 +7,6 @@ the cache already.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from . import download
@@ -15,7 +14,6 @@ from .cache import download_path, sha256_file
 from .errors import AyonCondaError
 from .lock import Lock, VendoredDist
 from .progress import Progress
-from .sources import Sources, wheelhouse_name
 
 
 def _checked(path: Path, dist: VendoredDist) -> Path:
@@ -53,21 +51,3 @@ def fetch_wheels(
         for dist in lock.vendored
     }
 
-
-def fill_wheelhouse(lock: Lock, wheelhouse: Path, sources: Sources, progress: Progress) -> list[str]:
-    """Copy every wheel and url/server addon archive of ``lock`` into ``wheelhouse``, verified,
-    where ``build --offline --wheelhouse`` finds them. Returns the paths written, relative."""
-    wheelhouse.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path in fetch_wheels(lock, progress, cache=sources.cache).values():
-        if not (wheelhouse / path.name).exists():
-            shutil.copyfile(path, wheelhouse / path.name)
-        written.append(path.name)
-    for addon in lock.addons:
-        archive = sources.archive(addon)
-        if archive is not None:
-            name = wheelhouse_name(addon.name, addon.version, addon.source.location)
-            (wheelhouse / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(archive, wheelhouse / name)
-            written.append(name)
-    return written
