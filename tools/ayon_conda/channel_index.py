@@ -112,7 +112,8 @@ def _parse_repodata(data: bytes, filename: str) -> tuple[PackageRecord, ...]:
 
 class Channel:
     """A conda channel (``s3://``, ``http(s)://``, ``file://`` or a directory), read through the
-    cache. ``counters`` tells how many requests and bytes it cost."""
+    cache. Every :meth:`records` call revalidates the index (unless within ``max_age``), so one
+    object can serve a whole DCC session. ``counters`` tells how many requests and bytes it cost."""
 
     def __init__(self, url: str, *, endpoint_url: str | None = None, cache: Path | None = None,
                  max_age: float = 0.0) -> None:
@@ -124,8 +125,6 @@ class Channel:
 
             cache = cache_dir()
         self._cache = Path(cache)
-        self._records: tuple[PackageRecord, ...] | None = None
-        self._about_lock = threading.Lock()
 
     @property
     def counters(self) -> Counters:
@@ -142,9 +141,7 @@ class Channel:
 
     def records(self, name: str | None = None) -> list[PackageRecord]:
         """Every package of the channel's ``noarch`` index (of ``name`` only, if given)."""
-        if self._records is None:
-            self._records = self._load_index()
-        return [r for r in self._records if name is None or r.name == name]
+        return [r for r in self._load_index() if name is None or r.name == name]
 
     def _load_state(self) -> dict[str, Any] | None:
         try:

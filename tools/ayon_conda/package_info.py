@@ -64,9 +64,10 @@ class RangeFile(io.RawIOBase):
     """A read-only seekable view of a remote file of known ``size`` that fetches only what is
     read. :meth:`load` prefetches a range; reads outside loaded ranges fetch on demand."""
 
-    def __init__(self, fetch: Callable[[int, int], Fetched], size: int) -> None:
+    def __init__(self, fetch: Callable[[int, int], Fetched], size: int, name: str) -> None:
         super().__init__()
         self._fetch = fetch
+        self.name = name
         self.size = size
         self._pos = 0
         self._chunks: list[tuple[int, bytes]] = []  # sorted, non-overlapping, non-adjacent
@@ -105,8 +106,8 @@ class RangeFile(io.RawIOBase):
     def _add(self, start: int, end: int) -> None:
         fetched = self._fetch(start, end)
         if len(fetched.data) != end - start:
-            raise AyonCondaError("range read", f"asked for {end - start} bytes, got {len(fetched.data)}",
-                                 "the channel's file changed size; re-index the channel")
+            raise AyonCondaError(self.name, f"asked for bytes {start}-{end - 1}, got {len(fetched.data)} bytes",
+                                 "the file is not the size the channel's index says: index the channel again")
         self.last_modified = fetched.last_modified or self.last_modified
         merged: list[tuple[int, bytes]] = []
         for chunk_start, data in sorted([*self._chunks, (start, fetched.data)]):
@@ -190,7 +191,7 @@ def read_about(remote: Remote, path: str, size: int) -> PackageAbout:
 
     url = remote.file_url(path)
     decompress = require_zstd(url)
-    view = RangeFile(lambda start, end: remote.get_range(path, start, end), size)
+    view = RangeFile(lambda start, end: remote.get_range(path, start, end), size, url)
     view.load(size - TAIL_BYTES, size)
     try:
         with zipfile.ZipFile(view) as archive:  # type: ignore[arg-type]

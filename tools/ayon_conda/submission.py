@@ -216,7 +216,8 @@ def resolve(bundle: Mapping[str, Any] | Bundle, channel: str | Channel, *, endpo
     """The exact package of ``bundle`` in ``channel``: the highest build of its spec.
 
     ``channel``: ``s3://bucket/prefix`` (``endpoint_url`` for S3-compatible stores),
-    ``https://...``, ``file://...`` or a directory. ``server_version``: the AYON server's version;
+    ``https://...``, ``file://...``, a directory, or a :class:`~ayon_conda.channel_index.Channel`
+    (then ``endpoint_url``, ``cache`` and ``max_age`` are the Channel's own). ``server_version``: the AYON server's version;
     a package whose recorded server range excludes it is refused, naming one that would fit.
     ``bake``: the baked addon names (default: see the module docstring). ``cache``: the cache
     directory (default ``ayon_conda.cache.cache_dir()``). Raises :class:`NoMatch` (listing the
