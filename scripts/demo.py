@@ -1,7 +1,8 @@
 """The main job, end to end, on the offline sample bundle.
 
 pin examples/bundles/sample.json -> build the package -> verify it: py-rattler installs it into
-a fresh environment and its ``ayon`` runs there, including a sample farm publish.
+a fresh environment and its ``ayon`` runs there, including a sample farm publish -> resolve the
+bundle's exact package in the output directory indexed as a channel, as a job submission does.
 
 python comes from a local channel made from the running interpreter (conda-forge may be out of
 reach); pass ``--channel conda-forge`` to use the real one. Everything is written to out/demo.
@@ -67,6 +68,14 @@ def main() -> int:
     print(f"$ {ayon} publish {job} --targets farm", flush=True)
     subprocess.run([str(ayon), "publish", str(job), "--targets", "farm"], check=True, env=env)
     print(f"report: {OUT / 'publish-report' / 'publish-report.json'}")
+
+    step("submission: index dist/ as a channel and resolve the bundle's exact package in it")
+    import asyncio
+
+    from rattler.index import index_fs
+
+    asyncio.run(index_fs(dist))
+    ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", dist)
 
     step("done")
     print(f"package: {package}\nenvironment: {env_prefix}")

@@ -103,3 +103,12 @@ def sample_package(sample_lock: Path, tmp_path_factory: pytest.TempPathFactory) 
     out = tmp_path_factory.mktemp("dist")
     result = run_cli("build", sample_lock, "-o", out, "--json")
     return Path(json_out(result)["path"])
+
+
+@pytest.fixture(scope="session")
+def ayon_channel(moto_s3):
+    """A published ayon-publish channel in moto (``support.channels.standard_packages``), read-only:
+    tests that publish more make their own with ``support.channels.published_channel``."""
+    from support.channels import published_channel
+
+    return published_channel(moto_s3)

@@ -267,3 +267,90 @@ def render(lock_path: Path, output_dir: Path, offline: bool, wheelhouse: Path | 
     lock = Lock.load(lock_path)
     rendered = run_render(lock, output_dir, _build_options(progress, offline, wheelhouse, server))
     _emit(json_out, rendered.to_dict(), f"{rendered.rattler_build}\n{rendered.conda_build}")
+
+
+def _channel_options(func: Callable) -> Callable:
+    func = click.option("--endpoint-url", metavar="URL",
+                        help="S3-compatible endpoint for s3:// channels [env: AWS_ENDPOINT_URL]; credentials come "
+                        "from the standard AWS chain (AWS_PROFILE, role, environment).")(func)
+    return click.option("-c", "--channel", required=True, metavar="URL",
+                        help="The ayon-publish channel: s3://bucket/prefix, https://host/path, file:// or a directory.")(func)
+
+
+@main.command()
+@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@_channel_options
+@_server_option
+@click.option("--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
+              help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.")
+@click.option("--project", metavar="NAME",
+              help="Use this project's override of the production/staging bundle (with --server).")
+@click.option("--server-version", metavar="VERSION",
+              help="Refuse a package whose recorded AYON server range excludes this version "
+              "[default: the version of --server, if given].")
+@click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
+              help="The package bakes this addon too (as pin --addon); then only that addon set matches. "
+              "Without it, the addon sets recorded by the channel's packages are tried too. Repeatable.")
+@_command
+def resolve(bundle_file: Path | None, channel: str, endpoint_url: str | None, server: str | None, select: str,
+            project: str | None, server_version: str | None, extra_addons: tuple[str, ...], progress: Progress,
+            json_out: bool) -> None:
+    """Find the exact package of a bundle in a channel (what a job submission pins).
+
+    BUNDLE_FILE is a bundle as the AYON server returns it (JSON); without it the bundle is
+    read from --server (--bundle, --project). Prints the exact spec (highest build of the
+    bundle's addon set), its URL and sha256. The channel index is cached and revalidated with
+    one conditional request (cache: AYON_CONDA_CACHE_DIR).
+    """
+    from .bundle import fetch_bundle, fetch_server_version, load_bundle_file
+    from .pin import DEFAULT_BAKE
+    from .submission import resolve as run_resolve
+
+    if project is not None and (bundle_file is not None or not server):
+        raise AyonCondaError("--project", "needs the bundle from a server", "pass --server URL (or AYON_SERVER_URL) instead of a bundle file")
+    if bundle_file is not None:
+        bundle = load_bundle_file(bundle_file, select)
+    elif server:
+        bundle = fetch_bundle(server, os.environ.get("AYON_API_KEY"), select, project)
+    else:
+        raise AyonCondaError("resolve", "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
+    if server_version is None and server:
+        server_version = fetch_server_version(server)
+    progress.step(f"Resolving bundle '{bundle.name}' in {channel}")
+    result = run_resolve(bundle, channel, endpoint_url=endpoint_url, server_version=server_version,
+                         bake=(*DEFAULT_BAKE, *extra_addons) if extra_addons else None)
+    _emit(json_out, {**result.to_dict(), "server_version": server_version},
+          f"{result.spec}\n  url     {result.url}\n  sha256  {result.sha256}")
+
+
+@main.command()
+@_channel_options
+@click.option("--format", "fmt", type=click.Choice(["md", "json", "html"]), default="md", show_default=True,
+              help="Markdown table, JSON document, or a self-contained HTML page.")
+@click.option("-o", "--output", type=_PathArg(dir_okay=False),
+              help="Write the matrix to this file (atomically) instead of stdout.")
+@_command
+def matrix(channel: str, endpoint_url: str | None, fmt: str, output: Path | None, progress: Progress, json_out: bool) -> None:
+    """The compatibility matrix of a channel: one row per published package.
+
+    Columns: spec, bundle, ayon-core, deadline_cloud addon, ayon-python-api, pyblish-base, the
+    AYON server, launcher and python ranges, and the publish date, read from each package's own
+    info/about.json with range requests and cached by sha256, so a second run downloads
+    nothing new.
+    """
+    from .channel_index import Channel
+    from .matrix import matrix_rows, render, write_output
+
+    source = Channel(channel, endpoint_url=endpoint_url)
+    rows = matrix_rows(source, progress)
+    text = render(rows, fmt, source.url)
+    if output is not None:
+        write_output(output, text)
+    stats = {"requests": source.counters.requests, "bytes_fetched": source.counters.bytes}
+    if json_out:
+        _emit(True, {"channel": source.url, "output": str(output) if output else None, "packages": len(rows),
+                     **stats, "rows": [row.to_dict() for row in rows]}, "")
+    elif output is not None:
+        click.echo(f"{output}: {len(rows)} packages ({stats['requests']} requests, {stats['bytes_fetched']} bytes fetched)")
+    else:
+        click.echo(text, nl=False)

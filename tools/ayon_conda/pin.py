@@ -21,11 +21,43 @@ name, each line ending in a newline.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 CORE_ADDON = "core"
 HASH_LENGTH = 8
+DEFAULT_PACKAGE = "ayon-publish"
+#: The addons a package bakes unless its component config says otherwise: the shipped configs'
+#: ``bake:`` (a test keeps them equal). The submission side, which never reads a config, uses it.
+DEFAULT_BAKE = (CORE_ADDON, "deadline_cloud")
+
+
+class MissingAddon(ValueError):
+    """The bundle has no (enabled) addon that the package bakes."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(f"the bundle has no '{name}' addon")
+
+
+def baked_versions(addons: Mapping[str, str | None], bake: Iterable[str]) -> dict[str, str]:
+    """The baked addon set: ``core`` and the ``bake`` names, with the bundle's versions, sorted.
+
+    ``addons`` is a bundle's ``addons`` as AYON returns it (a null version means disabled).
+    Raises :class:`MissingAddon` for the first baked name the bundle lacks, ``core`` first.
+
+    >>> baked_versions({"maya": "0.4.10", "deadline_cloud": "0.2.0", "core": "1.9.0"}, DEFAULT_BAKE)
+    {'core': '1.9.0', 'deadline_cloud': '0.2.0'}
+    >>> baked_versions({"core": "1.9.0", "deadline_cloud": None}, DEFAULT_BAKE)
+    Traceback (most recent call last):
+    ...
+    ayon_conda.pin.MissingAddon: the bundle has no 'deadline_cloud' addon
+    """
+    names = list(dict.fromkeys((CORE_ADDON, *bake)))
+    for name in names:
+        if not addons.get(name):
+            raise MissingAddon(name)
+    return {name: str(addons[name]) for name in sorted(names)}
 
 def conda_version(ayon_version: str) -> str:
     """Turn an AYON (semver) version into a conda version that sorts the same way.

@@ -15,7 +15,7 @@ from .bundle import Bundle
 from .config import Config
 from .errors import AyonCondaError
 from .lock import Lock, LockedAddon, PackageInfo
-from .pin import CORE_ADDON, conda_version
+from .pin import CORE_ADDON, MissingAddon, baked_versions, conda_version
 from .progress import Progress
 from .python_deps import Requirement, resolve
 from .sources import Sources
@@ -37,20 +37,21 @@ def source_date_epoch(bundle: Bundle) -> int:
 
 def baked_addons(bundle: Bundle, config: Config, extra: tuple[str, ...] = ()) -> dict[str, str]:
     """The addons the package bakes, with the bundle's versions."""
-    if CORE_ADDON not in bundle.addons:
-        raise AyonCondaError(
-            bundle.origin, f"bundle '{bundle.name}' has no '{CORE_ADDON}' addon",
-            "the package version is ayon-core's: add core to the bundle",
-        )
-    names = list(dict.fromkeys((*config.bake, *extra)))
+    names = tuple(dict.fromkeys((*config.bake, *extra)))
     for name in names:
         config.addon(name)
-        if name not in bundle.addons:
+    try:
+        return baked_versions(bundle.addons, names)
+    except MissingAddon as exc:
+        if exc.name == CORE_ADDON:
             raise AyonCondaError(
-                bundle.origin, f"bundle '{bundle.name}' has no '{name}' addon, which the package bakes",
-                f"add {name} to the bundle, or remove it from 'bake' in {config.path.name}",
-            )
-    return {name: bundle.addons[name] for name in sorted(names)}
+                bundle.origin, f"bundle '{bundle.name}' has no '{CORE_ADDON}' addon",
+                "the package version is ayon-core's: add core to the bundle",
+            ) from None
+        raise AyonCondaError(
+            bundle.origin, f"bundle '{bundle.name}' has no '{exc.name}' addon, which the package bakes",
+            f"add {exc.name} to the bundle, or remove it from 'bake' in {config.path.name}",
+        ) from None
 
 
 def make_lock(
