@@ -161,18 +161,22 @@ def _offline_options(func: Callable) -> Callable:
 @_command
 def build(lock_path: Path, output_dir: Path, backend: str, offline: bool, wheelhouse: Path | None, server: str | None,
           progress: Progress, json_out: bool) -> None:
-    """Build the package of a lock into DIR/noarch/.
+    """Build the packages of a lock into DIR/noarch/.
 
-    Every addon source and wheel is checked against the lock's sha256 first. The bytes are
-    reproducible: timestamps come from SOURCE_DATE_EPOCH, else from the lock.
+    Writes ayon-publish (every baked addon) and ayon-publish-core (ayon-core alone, with
+    activation scripts that sync the bundle's other addons from S3). Every addon source and
+    wheel is checked against the lock's sha256 first. The bytes are reproducible: timestamps
+    come from SOURCE_DATE_EPOCH, else from the lock.
     """
     from .backends import get_backend
     from .building import build as run_build
     from .lock import Lock
 
     lock = Lock.load(lock_path)
-    result = run_build(lock, output_dir, get_backend(backend), _build_options(progress, offline, wheelhouse, server))
-    _emit(json_out, result.to_dict(), f"{result.path}  sha256:{result.sha256}")
+    results = run_build(lock, output_dir, get_backend(backend), _build_options(progress, offline, wheelhouse, server))
+    # The top-level keys describe the full package (as before); "packages" lists every package.
+    _emit(json_out, {**results[0].to_dict(), "packages": [r.to_dict() for r in results]},
+          "\n".join(f"{r.path}  sha256:{r.sha256}" for r in results))
 
 
 @main.command()
@@ -232,15 +236,23 @@ def fetch(lock_path: Path, wheelhouse: Path, server: str | None, progress: Progr
 @click.argument("lock_path", metavar="LOCK", type=_PathArg(dir_okay=False))
 @click.option("--site-packages", required=True, type=_PathArg(file_okay=False),
               help="Where to stage (a recipe passes $SP_DIR).")
+@click.option("--package", "package_name", metavar="NAME",
+              help="Which package of the lock to stage [default: the full one, ayon-publish; or ayon-publish-core].")
+@click.option("--prefix", type=_PathArg(file_okay=False),
+              help="Where files outside site-packages go (ayon-publish-core's etc/conda/activate.d scripts; "
+                   "a recipe passes $PREFIX).")
 @_offline_options
 @_server_option
 @_command
-def stage(lock_path: Path, site_packages: Path, offline: bool, wheelhouse: Path | None, server: str | None,
-          progress: Progress, json_out: bool) -> None:
-    """Stage the package's files into a site-packages directory (used by the recipes)."""
+def stage(lock_path: Path, site_packages: Path, package_name: str | None, prefix: Path | None, offline: bool,
+          wheelhouse: Path | None, server: str | None, progress: Progress, json_out: bool) -> None:
+    """Stage a package's files into a site-packages directory (used by the recipes)."""
     from .building import fetch_and_stage
     from .lock import Lock
+    from .packages import package_named
 
-    lock = Lock.load(lock_path)
-    tree, _ = fetch_and_stage(lock, site_packages, _build_options(progress, offline, wheelhouse, server))
-    _emit(json_out, {"package_dir": str(tree.package_dir)}, str(tree.package_dir))
+    package = package_named(Lock.load(lock_path), package_name)
+    tree, _ = fetch_and_stage(package, site_packages, _build_options(progress, offline, wheelhouse, server), prefix)
+    _emit(json_out, {"package": package.name, "package_dir": str(tree.package_dir),
+                     "prefix": str(tree.prefix) if tree.prefix else None}, str(tree.package_dir))
+
