@@ -256,3 +256,60 @@ def stage(lock_path: Path, site_packages: Path, package_name: str | None, prefix
     _emit(json_out, {"package": package.name, "package_dir": str(tree.package_dir),
                      "prefix": str(tree.prefix) if tree.prefix else None}, str(tree.package_dir))
 
+
+@main.group()
+def addons() -> None:
+    """Addons for the worker-side sync (option C) of ayon-publish-core.
+
+    Workers that install ayon-publish-core (ayon-core alone) sync the bundle's other addons from
+    S3 when the environment is activated; 'addons upload' puts them there.
+    """
+
+
+@addons.command("upload")
+@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@click.option("--to", "destination", required=True, metavar="s3://BUCKET/PREFIX",
+              help="Where workers sync from (their AYON_ADDONS_S3_URI; by default they use "
+                   "s3://$DEADLINE_JA_S3_BUCKET/$DEADLINE_JA_ROOT_PREFIX/ayon).")
+@click.option("--endpoint-url", metavar="URL",
+              help="S3-compatible endpoint (MinIO, tests) [default: AWS_ENDPOINT_URL, else AWS].")
+@_server_option
+@click.option("--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
+              help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.")
+@click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
+              help="Component config naming addon sources [default: recipe/components.yaml; env: AYON_CONDA_CONFIG]; "
+                   "addons it does not list come from --server.")
+@click.option("--exclude", multiple=True, metavar="NAME",
+              help="Leave this addon of the bundle out (workers will not have it). Repeatable.")
+@_command
+def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str | None, server: str | None,
+                  select: str, config_path: Path | None, exclude: tuple[str, ...], progress: Progress,
+                  json_out: bool) -> None:
+    """Upload a bundle's addons and its manifest to S3, append-only.
+
+    BUNDLE_FILE is a bundle as the AYON server returns it (JSON); without it the bundle is read
+    from --server. Each addon's client code goes up once, as a zip named by its sha256 with a
+    manifest (addons/{name}_{version}.json); then bundles/<bundle>.json names every addon with
+    its version and sha256. Re-uploading the same addons reports 'already present'; other files
+    under a published addon version or bundle are refused.
+    """
+    from . import s3
+    from .addon_upload import upload_addons, workers_env
+    from .bundle import fetch_bundle, load_bundle_file
+    from .config import load_config
+    from .sources import Sources
+
+    location = s3.S3Location.parse(destination)
+    config = load_config(config_path)
+    if bundle_file is not None:
+        bundle = load_bundle_file(bundle_file, select)
+    elif server:
+        bundle = fetch_bundle(server, os.environ.get("AYON_API_KEY"), select)
+    else:
+        raise AyonCondaError("addons upload", "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
+    sources = Sources(progress, server=_ayon_server(server))
+    result = upload_addons(bundle, config, sources, location, s3.client(endpoint_url), progress, exclude=exclude)
+    lines = [f"{a.status:15}  {a.entry.name} {a.entry.version}" for a in result.addons]
+    lines.append(f"{result.manifest_status:15}  {result.manifest_url}")
+    lines.append("workers: " + " ".join(f"{k}={v}" for k, v in workers_env(location, bundle.name).items()))
+    _emit(json_out, result.to_dict(), "\n".join(lines))
