@@ -123,7 +123,8 @@ def option_c(core_package: Path, channel: str | None) -> None:
 
         step("option C: activate as a Deadline Cloud session would, and publish with the synced addons")
         env = {**os.environ, "CONDA_PREFIX": str(prefix), "DEADLINE_JA_S3_BUCKET": "demo-job-attachments",
-               "DEADLINE_JA_ROOT_PREFIX": "DeadlineCloud", "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache"),
+               "DEADLINE_JA_ROOT_PREFIX": "DeadlineCloud", "AYON_BUNDLE_NAME": "sample-bundle-1",
+               "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache"),
                "AYON_SAMPLE_REPORT_DIR": str(OUT / "publish-report-core")}
         script = (f'source "{prefix}/etc/conda/activate.d/ayon-publish-core.sh" || exit 1\n'
                   'echo "AYON_ADDONS_DIR=$AYON_ADDONS_DIR"\n'

@@ -64,6 +64,7 @@ def worker_env(tmp_path: Path, s3_counter, published) -> dict[str, str]:
         "AWS_ENDPOINT_URL": s3_counter.url,
         "DEADLINE_JA_S3_BUCKET": published,
         "DEADLINE_JA_ROOT_PREFIX": "queue-root",
+        "AYON_BUNDLE_NAME": BUNDLE,
         "AYON_ADDONS_CACHE_DIR": str(tmp_path / "cache"),
         "AYON_SAMPLE_REPORT_DIR": str(tmp_path / "report"),
     })
@@ -144,6 +145,24 @@ def test_cold_then_warm_sync_with_rattler_activation(core_prefix: Path, worker_e
     assert len(log) == 2 and all(" ok: bundle sample-bundle-1 " in line for line in log)
 
 
+def test_rattler_switching_environments_runs_the_deactivation(core_prefix: Path, worker_env, tmp_path: Path):
+    from rattler.shell import ActivationVariables, Shell, activate
+
+    other = tmp_path / "other-env"
+    (other / "conda-meta").mkdir(parents=True)
+    path = worker_env["PATH"].split(os.pathsep)
+    into_core = activate(core_prefix, ActivationVariables(current_path=path), Shell.bash).script
+    out_of_core = activate(other, ActivationVariables(current_prefix=core_prefix, current_path=path), Shell.bash).script
+    assert f"{core_prefix}/etc/conda/deactivate.d/{SCRIPT}.sh" in out_of_core
+    env = {**worker_env, "AYON_ADDONS_DIR": "/studio/addons"}
+    inside = _run(into_core, env, tmp_path)
+    assert inside.env["AYON_ADDONS_DIR"] != "/studio/addons"
+    switched = _run(f"{into_core}\n{out_of_core}", env, tmp_path)
+    assert switched.status == 0, switched.stderr
+    assert switched.env["AYON_ADDONS_DIR"] == "/studio/addons" and switched.env["CONDA_PREFIX"] == str(other)
+    assert not [k for k in switched.env if k.startswith("AYON_ADDONS_SYNC_")]
+
+
 def test_synced_addon_runs_the_publish(core_prefix: Path, worker_env, tmp_path: Path):
     """The package bakes only ayon-core; the sample publish report is written by a plugin of the
     synced deadline_cloud addon."""
@@ -154,8 +173,7 @@ def test_synced_addon_runs_the_publish(core_prefix: Path, worker_env, tmp_path: 
 
 
 def test_plain_bash_source_and_deactivation_restore(core_prefix: Path, worker_env, published, tmp_path: Path):
-    env = {**worker_env, "AYON_ADDONS_DIR": "/studio/addons", "AYON_BUNDLE_NAME": BUNDLE,
-           "AYON_ADDONS_S3_URI": f"s3://{published}/queue-root/ayon/"}
+    env = {**worker_env, "AYON_ADDONS_DIR": "/studio/addons", "AYON_ADDONS_S3_URI": f"s3://{published}/queue-root/ayon/"}
     result = source(core_prefix, env, tmp_path, then=f'source "{core_prefix}/etc/conda/deactivate.d/{SCRIPT}.sh"')
     assert result.status == 0, result.stderr
     assert result.env["AYON_ADDONS_DIR"] == "/studio/addons"
@@ -254,6 +272,8 @@ MISCONFIGURED = {
     "unknown bundle": (lambda moto, env: env.update(AYON_BUNDLE_NAME="not-uploaded"),
                        ["bundles/not-uploaded.json", "bundle 'not-uploaded' has not been uploaded", "ayon-conda addons upload"]),
     "bundle name": (lambda moto, env: env.update(AYON_BUNDLE_NAME="../escape"), ["AYON_BUNDLE_NAME", "not a valid name"]),
+    "bundle unset": (lambda moto, env: env.pop("AYON_BUNDLE_NAME"),
+                     ["AYON_BUNDLE_NAME: is not set", "/queue-root/ayon depend on the bundle", "job parameter"]),
     "bad uri": (lambda moto, env: env.update(AYON_ADDONS_S3_URI="https://bucket/x"), ["AYON_ADDONS_S3_URI=https://bucket/x"]),
     "core mismatch": (_core_mismatch, ["uses core 2.0.0", f"ayon-publish-core has core {CORE}"]),
 }
@@ -327,13 +347,13 @@ def assert_nothing_half_done_but(cache: Path, *dirs: str) -> None:
 
 # -- settings --------------------------------------------------------------------------------------
 def test_default_s3_uri_is_below_the_job_attachments_root():
-    info_bundle = "b"
-    s = addon_sync.settings_from_env({"DEADLINE_JA_S3_BUCKET": "ja", "DEADLINE_JA_ROOT_PREFIX": "/DeadlineCloud/"}, info_bundle)
+    bundle = {"AYON_BUNDLE_NAME": "b"}
+    s = addon_sync.settings_from_env({"DEADLINE_JA_S3_BUCKET": "ja", "DEADLINE_JA_ROOT_PREFIX": "/DeadlineCloud/", **bundle})
     assert (s.uri, s.bundle) == ("s3://ja/DeadlineCloud/ayon", "b")
-    s = addon_sync.settings_from_env({"DEADLINE_JA_S3_BUCKET": "ja"}, info_bundle)
+    s = addon_sync.settings_from_env({"DEADLINE_JA_S3_BUCKET": "ja", **bundle})
     assert s.uri == "s3://ja/ayon"
     s = addon_sync.settings_from_env({"AYON_ADDONS_S3_URI": "s3://studio/addons/", "DEADLINE_JA_S3_BUCKET": "ja",
-                                      "AYON_BUNDLE_NAME": "prod-2"}, info_bundle)
+                                      "AYON_BUNDLE_NAME": "prod-2"})
     assert (s.uri, s.bundle) == ("s3://studio/addons", "prod-2")
 
 

@@ -15,7 +15,11 @@ Environment:
     ``s3://$DEADLINE_JA_S3_BUCKET/$DEADLINE_JA_ROOT_PREFIX/ayon``, the queue's job attachments
     bucket. With neither variable set nothing happens and activation succeeds silently.
 ``AYON_BUNDLE_NAME``
-    the bundle whose addons are synced; default: the bundle the package was built from.
+    the bundle whose addons are synced; required once the sync is configured. There is no
+    default: the package's spec names only the core version, so the package a job gets may have
+    been built from another bundle with the same core, and its addons would be the wrong ones.
+    Set it in the environment of the activation, e.g. from a job parameter in a queue
+    environment that runs before the Conda one.
 ``AYON_ADDONS_CACHE_DIR``
     the node-local cache; default a per-user cache directory (``$XDG_CACHE_HOME`` or
     ``~/.cache`` ``/ayon-publish`` on Linux, ``%LOCALAPPDATA%\\ayon-publish\\Cache`` on Windows),
@@ -137,7 +141,7 @@ def cache_dir(environ: Mapping[str, str]) -> Path:
     return Path(environ[CACHE_VAR]) if environ.get(CACHE_VAR) else default_cache_dir(environ)
 
 
-def settings_from_env(environ: Mapping[str, str], default_bundle: str) -> Settings:
+def settings_from_env(environ: Mapping[str, str]) -> Settings:
     """Where to sync from, which bundle, into which cache (call only when configured)."""
     uri = environ.get(URI_VAR)
     if not uri:
@@ -149,7 +153,11 @@ def settings_from_env(environ: Mapping[str, str], default_bundle: str) -> Settin
     bucket, _, prefix = uri[len("s3://"):].partition("/") if uri.startswith("s3://") else ("", "", "")
     if not bucket:
         raise SyncError(f"{origin}={uri}", "not an s3://bucket/prefix URI", f"fix {origin}")
-    bundle = environ.get(BUNDLE_VAR) or default_bundle
+    bundle = environ.get(BUNDLE_VAR, "")
+    if not bundle:
+        raise SyncError(BUNDLE_VAR, f"is not set, and the addons synced from {uri} depend on the bundle",
+                        "set it to the job's AYON bundle in the environment that activates (e.g. from a job "
+                        "parameter, in a queue environment that runs before the Conda one)")
     try:
         addon_store.check_name("bundle", bundle)
     except ManifestError as exc:
@@ -343,7 +351,7 @@ def sync(settings: Settings, baked: Mapping[str, str], package: str) -> SyncResu
     cached = cache.cached_manifest(settings)
     if cached is not None:
         wanted = addons_to_sync(cached, baked, settings.bundle, package)
-        if all(cache.is_current(e) for e in wanted):
+        if cache.addons_dir.is_dir() and all(cache.is_current(e) for e in wanted):
             return SyncResult(settings.bundle, wanted, [], cache.addons_dir)
     try:
         settings.cache.mkdir(parents=True, exist_ok=True)
@@ -407,7 +415,7 @@ def activate(environ: Mapping[str, str], info: Mapping[str, Any], err: Any = Non
     cache = Cache(cache_dir(environ))
     started = time.monotonic()
     try:
-        settings = settings_from_env(environ, info["bundle"]["name"])
+        settings = settings_from_env(environ)
         baked = {name: addon["version"] for name, addon in info["addons"].items()}
         result = sync(settings, baked, package)
     except Exception as exc:  # one line for the user; a bug's traceback goes to the log
