@@ -408,3 +408,30 @@ def test_powershell_scripts_parse(core_prefix: Path):
         check = (f"$e = $null; [System.Management.Automation.Language.Parser]::ParseFile('{path}', [ref]$null, [ref]$e)"
                  " | Out-Null; if ($e.Count) { $e; exit 1 }")
         subprocess.run(["pwsh", "-NoProfile", "-Command", check], check=True)
+
+
+def test_same_addon_version_from_another_location_replaces_the_cached_one(moto_s3, tmp_path: Path):
+    """The cache is shared by every S3 location a node syncs from; an addon directory holds the
+    archive the current bundle's manifest names, never a stale one of the same name."""
+    from support.factories import make_config
+
+    changed = tmp_path / "addons"
+    shutil.copytree(EXAMPLES / "addons", changed)
+    addon_py = changed / "sample-ayon-deadline-cloud" / "client" / "ayon_deadline_cloud" / "addon.py"
+    addon_py.write_text(addon_py.read_text() + "\n# studio B's build\n")
+    config = make_config(tmp_path / "c.yaml", {
+        "core": {"client_dir": "ayon_core", "source": {"path": str(changed / "sample-ayon-core")}},
+        "deadline_cloud": {"client_dir": "ayon_deadline_cloud", "source": {"path": str(changed / "sample-ayon-deadline-cloud")}},
+    })
+    first, second = moto_s3.new_bucket("loc-a"), moto_s3.new_bucket("loc-b")
+    upload_sample(moto_s3, first, "ayon")
+    run_cli("addons", "upload", SAMPLE_BUNDLE, "--config", config, "--to", f"s3://{second}/ayon",
+            "--endpoint-url", moto_s3.endpoint_url, "--exclude", "maya", "--exclude", "applications", "-q")
+    cache = tmp_path / "cache"
+    synced = cache / "addons" / DEADLINE_DIR / "ayon_deadline_cloud" / "addon.py"
+    for bucket, expect_b in ((first, False), (second, True), (first, False)):
+        settings = addon_sync.Settings(bucket, "ayon", BUNDLE, cache, moto_s3.endpoint_url)
+        result = addon_sync.sync(settings, {"core": CORE}, "ayon-publish-core")
+        assert [e.dir_name for e in result.downloaded] == [DEADLINE_DIR]
+        assert ("studio B's build" in synced.read_text()) is expect_b
+    assert_nothing_half_done_but(cache, DEADLINE_DIR)

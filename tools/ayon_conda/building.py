@@ -107,6 +107,7 @@ def build(lock: Lock, output_dir: Path, backend: Backend, options: BuildOptions)
     subdir = output_dir / SUBDIR
     created = [p for p in (output_dir, subdir) if not p.exists()]
     built: list[tuple[Package, Path]] = []
+    done = False
     try:
         for package in packages(lock):
             options.progress.step(f"Building {package.pin.filename} with the {backend.name} backend")
@@ -120,10 +121,11 @@ def build(lock: Lock, output_dir: Path, backend: Backend, options: BuildOptions)
             backend.build(package, Path(tmp_name), options)
         for package, tmp in built:
             os.replace(tmp, subdir / package.pin.filename)
+        done = True
     finally:
         for _, tmp in built:
             tmp.unlink(missing_ok=True)
-        if not all((subdir / p.pin.filename).exists() for p, _ in built) or not built:
+        if not done:
             _remove_empty(created)
     results = []
     for package, _ in built:
