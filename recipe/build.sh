@@ -8,5 +8,5 @@
 # the work directory, so nothing outside the build is touched.
 set -euo pipefail
 export AYON_CONDA_CACHE_DIR="$SRC_DIR/.ayon-conda-cache"
-"${AYON_CONDA:-ayon-conda}" stage "$SRC_DIR/ayon-publish.lock.json" \
-    --site-packages "$SP_DIR" --offline --wheelhouse "$SRC_DIR/wheelhouse"
+"${AYON_CONDA:-ayon-conda}" stage "$SRC_DIR/ayon-publish.lock.json" --package "$AYON_PUBLISH_PACKAGE" \
+    --site-packages "$SP_DIR" --prefix "$PREFIX" --offline --wheelhouse "$SRC_DIR/wheelhouse"

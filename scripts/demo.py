@@ -1,11 +1,16 @@
 """The main job, end to end, on the offline sample bundle.
 
-pin examples/bundles/sample.json -> build the package -> verify it: py-rattler installs it into
-a fresh environment and its ``ayon`` runs there, including a sample farm publish -> resolve the
-bundle's exact package in the output directory indexed as a channel, as a job submission does.
+pin examples/bundles/sample.json -> build the packages -> verify ayon-publish: py-rattler
+installs it into a fresh environment and its ``ayon`` runs there, including a sample farm publish
+-> resolve the bundle's exact package in the output directory indexed as a channel, as a job
+submission does. Then option C: ayon-publish-core (ayon-core alone) is installed, the bundle's
+addons are uploaded to S3 (moto's server on 127.0.0.1 stands in for AWS), and activating the
+environment as a Deadline Cloud session would syncs them, so the same farm publish runs with the
+synced addons.
 
-python comes from a local channel made from the running interpreter (conda-forge may be out of
-reach); pass ``--channel conda-forge`` to use the real one. Everything is written to out/demo.
+python (and boto3, for ayon-publish-core) come from a local channel made from the running
+interpreter and PyPI wheels (conda-forge may be out of reach); pass ``--channel conda-forge`` to
+use the real one (option C then needs moto installed). Everything is written to out/demo.
 """
 
 from __future__ import annotations
@@ -46,9 +51,10 @@ def main() -> int:
     step("pin the sample bundle")
     ayon_conda("pin", ROOT / "examples/bundles/sample.json", "--config", ROOT / "examples/sample-components.yaml", "-o", lock)
 
-    step("build the package")
+    step("build the packages: ayon-publish and ayon-publish-core")
     ayon_conda("build", lock, "-o", dist)
-    package = next((dist / "noarch").glob("*.conda"))
+    package = next((dist / "noarch").glob("ayon-publish-[0-9]*.conda"))
+    core_package = next((dist / "noarch").glob("ayon-publish-core-*.conda"))
 
     channel = args.channel
     if not channel:
@@ -77,9 +83,68 @@ def main() -> int:
     asyncio.run(index_fs(dist))
     ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", dist)
 
+    option_c(core_package, channel if args.channel else None)
+
     step("done")
-    print(f"package: {package}\nenvironment: {env_prefix}")
+    print(f"packages: {package}\n          {core_package}\nenvironment: {env_prefix}")
     return 0
+
+
+def option_c(core_package: Path, channel: str | None) -> None:
+    """ayon-publish-core on a worker: addons synced from S3 when the environment is activated."""
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        step("option C skipped: moto (the S3 stand-in) is not installed")
+        return
+    if channel is None:
+        step("option C: add boto3 (ayon-publish-core's run requirement) to the local channel, from PyPI wheels")
+        from importlib.metadata import version
+
+        from ayon_conda.dev.wheel_channel import add_wheel_packages
+
+        add_wheel_packages(OUT / "python-channel", [f"boto3=={version('boto3')}"])
+        channel = (OUT / "python-channel").as_uri()
+
+    step("option C: install ayon-publish-core (ayon-core alone, with activation scripts)")
+    prefix = OUT / "core-env"
+    ayon_conda("verify", core_package, "--channel", channel, "--prefix", prefix)
+
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        # moto's credentials and endpoint only: nothing reaches a real AWS account
+        aws = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": "us-east-1",
+               "AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_CONFIG_FILE": os.devnull,
+               "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
+        os.environ.update(aws)
+        os.environ.pop("AWS_PROFILE", None)
+        import boto3
+
+        boto3.client("s3").create_bucket(Bucket="demo-job-attachments")
+        step("option C: upload the bundle's addons to the queue's job attachments bucket")
+        ayon_conda("addons", "upload", ROOT / "examples/bundles/sample.json", "--config",
+                   ROOT / "examples/sample-components.yaml", "--to", "s3://demo-job-attachments/DeadlineCloud/ayon",
+                   "--exclude", "maya", "--exclude", "applications")
+
+        step("option C: activate as a Deadline Cloud session would, and publish with the synced addons")
+        env = {**os.environ, "CONDA_PREFIX": str(prefix), "DEADLINE_JA_S3_BUCKET": "demo-job-attachments",
+               "DEADLINE_JA_ROOT_PREFIX": "DeadlineCloud", "AYON_BUNDLE_NAME": "sample-bundle-1",
+               "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache"),
+               "AYON_SAMPLE_REPORT_DIR": str(OUT / "publish-report-core")}
+        script = (f'source "{prefix}/etc/conda/activate.d/ayon-publish-core.sh" || exit 1\n'
+                  'echo "AYON_ADDONS_DIR=$AYON_ADDONS_DIR"\n'
+                  f'"{prefix}/bin/ayon" publish "{ROOT / "examples/publish/sample-job.json"}" --targets farm')
+        for attempt in ("cold cache", "warm cache"):
+            print(f"$ source .../activate.d/ayon-publish-core.sh && ayon publish ...   # {attempt}", flush=True)
+            subprocess.run(["bash", "-c", script], check=True, env=env)
+        print((OUT / "addon-cache" / "logs" / "activate.log").read_text(), end="")
+    finally:
+        server.stop()
 
 
 if __name__ == "__main__":

@@ -112,3 +112,43 @@ def ayon_channel(moto_s3):
     from support.channels import published_channel
 
     return published_channel(moto_s3)
+
+
+# -- ayon-publish-core and the worker-side addon sync (option C) --------------------------------
+@pytest.fixture(scope="session")
+def sample_core_package(sample_package: Path) -> Path:
+    """ayon-publish-core, written by the same build as ``sample_package``."""
+    return next(sample_package.parent.glob("ayon-publish-core-*.conda"))
+
+
+@pytest.fixture(scope="session")
+def sync_channel(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A local channel with this interpreter as ``python`` and boto3 with its pure-Python
+    dependencies made from their PyPI wheels (ayon-publish-core's run requirements)."""
+    from importlib.metadata import version
+
+    from ayon_conda.dev.python_channel import make_python_channel
+    from ayon_conda.dev.wheel_channel import add_wheel_packages
+
+    channel = tmp_path_factory.mktemp("sync-channel")
+    make_python_channel(channel)
+    add_wheel_packages(channel, [f"boto3=={version('boto3')}"])  # the boto3 these tests run with
+    return channel.as_uri()
+
+
+@pytest.fixture(scope="session")
+def core_prefix(sample_core_package: Path, sync_channel: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ayon-publish-core installed with py-rattler into a prefix (``ayon-conda verify --prefix``)."""
+    prefix = tmp_path_factory.mktemp("core-env") / "env"
+    run_cli("verify", sample_core_package, "--channel", sync_channel, "--prefix", prefix, "-q")
+    return prefix
+
+
+@pytest.fixture(scope="session")
+def s3_counter(moto_s3):
+    """A counting HTTP hop in front of moto: ``.url`` for AWS_ENDPOINT_URL, ``.gets(bucket)``."""
+    from support.s3 import CountingProxy
+
+    proxy = CountingProxy(moto_s3.endpoint_url)
+    yield proxy
+    proxy.stop()

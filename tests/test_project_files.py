@@ -7,6 +7,7 @@ import os
 import re
 import tomllib
 
+import click
 import pytest
 
 from ayon_conda.cli import main
@@ -56,13 +57,23 @@ def test_shipped_configs_load():
     assert sample.addons["core"].source.kind == "path"
 
 
+def _commands(group: click.Group, path: tuple[str, ...] = ()):
+    """Every command, with the words that call it (``addons upload``), groups walked into."""
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            assert command.help, " ".join((*path, name))
+            yield from _commands(command, (*path, name))
+        else:
+            yield (*path, name), command
+
+
 def test_every_command_and_option_has_help():
-    for name, command in main.commands.items():
-        assert command.help, name
+    for words, command in _commands(main):
+        assert command.help, words
         for param in command.params:
             if param.param_type_name == "option":
-                assert param.help, f"{name} {param.opts}"
-        help_text = run_cli(name, "--help").output
+                assert param.help, f"{' '.join(words)} {param.opts}"
+        help_text = run_cli(*words, "--help").output
         assert "--json" in help_text
 
 

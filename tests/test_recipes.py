@@ -19,6 +19,7 @@ import pytest
 from ayon_conda.backends.external import ayon_conda_launcher
 from ayon_conda.lock import CondaRequirement, Lock
 from ayon_conda.metadata import link_json
+from ayon_conda.packages import packages
 from ayon_conda.recipes import BUILD_SCRIPTS, LOCK_FILE, template_dir
 from conftest import REPO, SHARED, error_line, json_out, run_cli
 from ruamel.yaml import YAML
@@ -44,8 +45,10 @@ def validate_recipe(path: Path) -> None:
 def render(lock: Path, out: Path, *args: str | Path) -> dict:
     """``ayon-conda render --json``; every recipe.yaml it writes is validated against the schema."""
     rendered = json_out(run_cli("render", lock, "-o", out, "--json", *args))
+    assert [Path(p["dir"]).name for p in rendered["packages"]] == [p.pin.stem for p in packages(Lock.load(lock))]
     if RECIPE_SCHEMA.is_file():
-        validate_recipe(Path(rendered["rattler_build"]))
+        for recipes in rendered["packages"]:
+            validate_recipe(Path(recipes["rattler_build"]))
     return rendered
 
 
@@ -166,39 +169,79 @@ def test_payload_holds_every_wheel_and_source_checked_against_the_lock(rendered,
 
 
 # -- the build script is the native backend's staging --------------------------------------------
-def _build_env(tmp_path: Path, rendered: dict, recipe_key: str) -> tuple[dict[str, str], Path]:
-    """What the tool provides to the build script: its work dir with the payload, SP_DIR, RECIPE_DIR."""
+@pytest.fixture(scope="module")
+def natives(sample_package: Path, sample_core_package: Path) -> dict[str, Path]:
+    return {"ayon-publish": sample_package, "ayon-publish-core": sample_core_package}
+
+
+def _build_env(tmp_path: Path, recipes: dict, recipe_key: str, package: str) -> tuple[dict[str, str], Path]:
+    """What the tool provides to the build script: its work dir with the payload, PREFIX, SP_DIR,
+    RECIPE_DIR, and the package name the recipe sets."""
     src = tmp_path / "work"
-    shutil.copytree(rendered["payload"], src)
-    sp_dir = tmp_path / "prefix" / "lib" / "site-packages"
+    shutil.copytree(recipes["payload"], src)
+    prefix = tmp_path / "prefix"
+    sp_dir = prefix / "lib" / "site-packages"
     sp_dir.mkdir(parents=True)
     env = {
         "PATH": "/usr/bin:/bin",  # the caller's environment is gone: AYON_CONDA is how ayon-conda is found
         "HOME": str(tmp_path / "home"),
         "SRC_DIR": str(src),
+        "PREFIX": str(prefix),
         "SP_DIR": str(sp_dir),
-        "RECIPE_DIR": str(Path(rendered[recipe_key]).parent),
+        "RECIPE_DIR": str(Path(recipes[recipe_key]).parent),
         "AYON_CONDA": ayon_conda_launcher(),
+        "AYON_PUBLISH_PACKAGE": package,
     }
-    return env, sp_dir
+    return env, prefix
 
 
-def test_conda_build_script_stages_exactly_the_native_payload(rendered, sample_package: Path, tmp_path: Path):
-    env, sp_dir = _build_env(tmp_path, rendered, "conda_build")
+def staged_payload(prefix: Path) -> dict[str, str]:
+    """The staged files as a noarch python package names them (site-packages/ moved up)."""
+    staged = tree_sha256s(prefix / "lib" / "site-packages", "site-packages/")
+    if (prefix / "etc").is_dir():
+        staged.update(tree_sha256s(prefix / "etc", "etc/"))
+    return staged
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["ayon-publish", "ayon-publish-core"])
+def test_conda_build_script_stages_exactly_the_native_payload(rendered, natives, tmp_path: Path, index: int):
+    recipes = rendered["packages"][index]
+    meta = load_yaml(Path(recipes["conda_build"]))
+    package = meta["package"]["name"]
+    assert f"AYON_PUBLISH_PACKAGE={package}" in meta["build"]["script_env"]
+    env, prefix = _build_env(tmp_path, recipes, "conda_build", package)
     subprocess.run(["bash", str(Path(env["RECIPE_DIR"]) / "build.sh")], env=env, check=True, capture_output=True)
-    assert tree_sha256s(sp_dir, "site-packages/") == native_payload(sample_package)
+    assert staged_payload(prefix) == native_payload(natives[package])
 
 
-def test_rattler_build_script_stages_exactly_the_native_payload(rendered, sample_package: Path, tmp_path: Path):
-    env, sp_dir = _build_env(tmp_path, rendered, "rattler_build")
-    [output] = load_yaml(Path(rendered["rattler_build"]))["outputs"]
+@pytest.mark.parametrize("index", [0, 1], ids=["ayon-publish", "ayon-publish-core"])
+def test_rattler_build_script_stages_exactly_the_native_payload(rendered, natives, tmp_path: Path, index: int):
+    recipes = rendered["packages"][index]
+    recipe = load_yaml(Path(recipes["rattler_build"]))
+    [output] = recipe["outputs"]
     script = output["build"]["script"]
     assert script["env"]["AYON_CONDA"] == '${{ env.get("AYON_CONDA", default="ayon-conda") }}'
+    assert script["env"]["AYON_PUBLISH_PACKAGE"] == "${{ name }}"
+    package = recipe["context"]["name"]
+    env, prefix = _build_env(tmp_path, recipes, "rattler_build", package)
     [branch] = script["content"]
     assert branch["if"] == "unix"
     subprocess.run(["bash", "-euo", "pipefail", "-c", branch["then"]], env=env, check=True, capture_output=True)
-    assert tree_sha256s(sp_dir, "site-packages/") == native_payload(sample_package)
+    assert staged_payload(prefix) == native_payload(natives[package])
     assert "%RECIPE_DIR%\\bld.bat" in branch["else"]
+
+
+def test_core_recipe_carries_its_own_pin_and_constraint(rendered, sample_lock: Path):
+    core = packages(Lock.load(sample_lock))[1]
+    recipes = rendered["packages"][1]
+    recipe = load_yaml(Path(recipes["rattler_build"]))
+    [output] = recipe["outputs"]
+    assert (recipe["context"]["name"], recipe["context"]["build_string"]) == (core.name, core.pin.build)
+    assert output["requirements"]["run"] == core.run_requirements and "boto3 >=1.28" in core.run_requirements
+    assert output["requirements"]["run_constraints"] == list(core.constrains)
+    meta = load_yaml(Path(recipes["conda_build"]))
+    assert meta["requirements"]["run_constrained"] == list(core.constrains)
+    assert "run_constraints" not in load_yaml(Path(rendered["rattler_build"]))["outputs"][0]["requirements"]
 
 
 def test_windows_build_script_runs_the_same_stage_command():
@@ -239,7 +282,7 @@ def test_render_replaces_an_earlier_rendering_and_leaves_no_partial_dirs(sample_
     stale.write_text("left from an earlier rendering")
     second = render(sample_lock, tmp_path)
     assert second["dir"] == first["dir"] and not stale.exists()
-    assert [p.name for p in tmp_path.iterdir()] == [Path(first["dir"]).name]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(Path(r["dir"]).name for r in first["packages"])
 
 
 def test_render_offline_with_an_empty_wheelhouse_fails_cleanly(sample_lock: Path, tmp_path: Path, monkeypatch):

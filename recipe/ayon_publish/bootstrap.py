@@ -13,6 +13,14 @@ It does what the AYON launcher would do before ayon-core runs, and nothing more:
 * runs ayon-core's CLI: ``ayon publish PATH --targets farm``,
   ``ayon addon deadline_cloud publish ...``.
 
+In ``ayon-publish-core`` the activation scripts may have synced the bundle's other addons from S3
+(:mod:`ayon_publish.addon_sync`) and set ``AYON_ADDONS_DIR`` to that cache, which is then kept.
+ayon-core itself always comes from the package: its version is the package's version (the pin),
+the sync refuses a bundle that names another core, and ayon-core never loads the ``core`` entry
+of ``AYON_ADDONS_DIR`` as an addon. If that sync failed, ``AYON_ADDONS_SYNC_ERROR`` holds its
+one-line reason and ``ayon`` refuses to run with it (only ``--version`` still answers), so a job
+fails clearly even where the activation's own failure was ignored.
+
 Two options are handled here instead: ``ayon --version`` prints what the package holds, and
 ``ayon --self-check`` imports the publish code paths with every Qt binding blocked.
 Python 3.9 compatible: it runs on whatever python the worker's environment has.
@@ -40,6 +48,8 @@ BUILD_INFO = HERE / "build_info.json"
 QT_MODULES = ("qtpy", "PySide2", "PySide6", "PyQt5", "PyQt6", "shiboken2", "shiboken6")
 #: Imported by ``--self-check`` besides every baked addon's client package.
 PUBLISH_MODULES = ("ayon_api", "pyblish.api", "pyblish.util", "ayon_core.pipeline.publish")
+#: Set by ayon-publish-core's activation when the addon sync failed (ayon_publish.addon_sync).
+SYNC_ERROR_VAR = "AYON_ADDONS_SYNC_ERROR"
 
 
 def build_info() -> dict[str, Any]:
@@ -94,7 +104,7 @@ class _QtBlocker(importlib.abc.MetaPathFinder):
 def self_check(info: dict[str, Any]) -> list[str]:
     """Import the publish code paths with Qt blocked; returns the problems found."""
     problems = []
-    addons_dir = Path(os.environ["AYON_ADDONS_DIR"])
+    addons_dir = ADDONS_DIR  # the baked addons: what this package holds, whatever AYON_ADDONS_DIR says
     modules = list(PUBLISH_MODULES)
     for name, addon in sorted(info["addons"].items()):
         if not (addons_dir / addon["dir"] / addon["client_dir"]).is_dir():
@@ -122,6 +132,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args in (["--version"], ["-V"]):
         print(version_text(info))
         return 0
+    if os.environ.get(SYNC_ERROR_VAR):
+        print(f"error: the addon sync failed when the environment was activated: {os.environ[SYNC_ERROR_VAR]}",
+              file=sys.stderr)
+        return 1
     if args == ["--self-check"]:
         problems = self_check(info)
         for problem in problems:

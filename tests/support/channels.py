@@ -26,6 +26,7 @@ from typing import Any
 from ayon_conda.addon_tree import AddonMeta
 from ayon_conda.archive import write_conda
 from ayon_conda.lock import AddonSource, Lock, LockedAddon, PackageInfo, VendoredDist
+from ayon_conda.packages import packages
 from ayon_conda.metadata import write_info
 
 CLIENT_DIRS = {"core": "ayon_core", "deadline_cloud": "ayon_deadline_cloud"}
@@ -86,7 +87,7 @@ def write_package(package: FakePackage, channel_dir: Path) -> Path:
         payload = root / "site-packages" / "ayon_publish" / "build_info.json"
         payload.parent.mkdir(parents=True)
         payload.write_text(json.dumps({"addons": dict(package.addons)}, sort_keys=True) + "\n")
-        write_info(root, lock, package.metas())
+        write_info(root, packages(lock)[0], package.metas())
         return write_conda(root, noarch / lock.pin.filename, lock.pin.stem, package.epoch, level=3)
 
 

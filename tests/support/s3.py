@@ -43,3 +43,82 @@ def start_moto() -> MotoS3:
     server.start()
     host, port = server.get_host_and_port()
     return MotoS3(server, f"http://{host}:{port}")
+
+
+class CountingProxy:
+    """A plain HTTP hop in front of the moto server that records every request it forwards.
+
+    Point a subprocess's ``AWS_ENDPOINT_URL`` at ``url`` to count the S3 requests it makes
+    (``gets()``); requests and responses pass through unchanged (moto does not check the
+    signature's host). Bodies are buffered whole: fine for test objects.
+    """
+
+    def __init__(self, target: str) -> None:
+        import threading
+        from http.server import ThreadingHTTPServer
+
+        self.target = target.removeprefix("http://")
+        self.seen: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _forwarding_handler(self))
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def record(self, method: str, path: str) -> None:
+        with self._lock:
+            self.seen.append((method, path))
+
+    def gets(self, bucket: str | None = None) -> list[str]:
+        """Paths of the GET requests so far (optionally only those for ``bucket``)."""
+        with self._lock:
+            return [p for m, p in self.seen if m == "GET" and (bucket is None or p.startswith(f"/{bucket}/"))]
+
+    def clear(self) -> None:
+        with self._lock:
+            self.seen.clear()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _forwarding_handler(proxy: CountingProxy) -> type:
+    import http.client
+    from http.server import BaseHTTPRequestHandler
+    from urllib.parse import urlsplit
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+        def _forward(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            proxy.record(self.command, urlsplit(self.path).path)
+            conn = http.client.HTTPConnection(proxy.target, timeout=60)
+            try:
+                conn.request(self.command, self.path, body=body,
+                             headers={k: v for k, v in self.headers.items() if k.lower() != "connection"})
+                response = conn.getresponse()
+                data = response.read()
+            finally:
+                conn.close()
+            self.send_response(response.status, response.reason)
+            for key, value in response.getheaders():
+                if key.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
+                    self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(data)
+
+        do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _forward
+
+    return Handler

@@ -79,6 +79,27 @@ def client_package_dir(root: Path, client_dir: str, origin: str) -> Path:
     return path
 
 
+def find_client_dir(root: Path, origin: str) -> str:
+    """The client package of an addon tree whose config does not name it: the one directory in
+    ``client/`` with an ``__init__.py`` (an AYON server's ``client.zip`` holds just that)."""
+    client = root / "client"
+    found = sorted(p.name for p in client.iterdir() if (p / "__init__.py").is_file()) if client.is_dir() else []
+    if len(found) != 1:
+        what = f"{len(found)} client packages ({', '.join(found)})" if found else "no client package"
+        raise AyonCondaError(origin, f"has {what} in client/", "add the addon to the component config with its client_dir")
+    return found[0]
+
+
+def check_version(root: Path, version: str, origin: str) -> None:
+    """Refuse an addon tree whose ``package.py`` names another version than the bundle's."""
+    meta = addon_meta(root)
+    if meta.version is not None and meta.version != version:
+        raise AyonCondaError(
+            origin, f"its source holds version {meta.version} (package.py)",
+            "fix the source location in the component config so it points at this version",
+        )
+
+
 def _poetry_requirements(table: Mapping[str, Any], origin: str) -> list[str]:
     from poetry.core.packages.dependency import Dependency  # only pin reads pyproject files
 

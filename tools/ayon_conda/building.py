@@ -1,9 +1,10 @@
-"""``ayon-conda build``: a lock becomes ``DIR/noarch/<name>-<version>-<build>.conda``.
+"""``ayon-conda build``: a lock becomes ``DIR/noarch/<name>-<version>-<build>.conda``, once per
+package of the lock (``ayon-publish`` and ``ayon-publish-core``, see :mod:`ayon_conda.packages`).
 
-The flow shared by every backend: check the output directory can be written -> fetch and verify
-every source and wheel -> stage -> let the backend write the archive -> move it into place.
-The archive appears in the output directory only when it is complete; any failure before that
-leaves the directory as it was.
+The flow shared by every backend: check the output directory can be written -> for each package:
+fetch and verify every source and wheel -> stage -> let the backend write the archive under a
+temporary name -> move all archives into place. They appear in the output directory only when
+every one is complete; any failure before that leaves the directory as it was.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from .addon_tree import AddonMeta, addon_meta
 from .cache import sha256_file
 from .errors import AyonCondaError
 from .lock import Lock
+from .packages import Package, packages
 from .progress import Progress
 from .sources import AyonServer, Sources
 from .stage import StagedTree, stage
@@ -42,6 +44,7 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildResult:
+    name: str
     path: Path
     sha256: str
     size: int
@@ -49,28 +52,32 @@ class BuildResult:
     exact_spec: str
 
     def to_dict(self) -> dict:
-        return {"path": str(self.path), "sha256": self.sha256, "size": self.size, "spec": self.spec, "exact_spec": self.exact_spec}
+        return {"name": self.name, "path": str(self.path), "sha256": self.sha256, "size": self.size,
+                "spec": self.spec, "exact_spec": self.exact_spec}
 
 
 class Backend(Protocol):
-    """Writes the archive of a lock at ``out_path`` (a temporary name in the output subdir)."""
+    """Writes the archive of one package at ``out_path`` (a temporary name in the output subdir);
+    ``package.lock`` is the lock it is built from."""
 
     name: str
 
-    def build(self, lock: Lock, out_path: Path, options: BuildOptions) -> None: ...
+    def build(self, package: Package, out_path: Path, options: BuildOptions) -> None: ...
 
 
-def fetch_and_stage(lock: Lock, site_packages: Path, options: BuildOptions) -> tuple[StagedTree, dict[str, AddonMeta]]:
-    """Fetch every source and wheel of ``lock`` (checked against its sha256) and stage them."""
-    progress = options.progress
+def fetch_and_stage(
+    package: Package, site_packages: Path, options: BuildOptions, prefix: Path | None = None
+) -> tuple[StagedTree, dict[str, AddonMeta]]:
+    """Fetch every source and wheel of ``package`` (checked against its sha256) and stage them."""
+    progress, lock = options.progress, package.lock
     sources = Sources(progress, offline=options.offline, server=options.server, wheelhouse=options.wheelhouse, cache=options.cache)
     trees = {}
-    for addon in lock.addons:
+    for addon in package.addons:
         progress.step(f"Addon {addon.name} {addon.version} ({addon.source.kind})")
         trees[addon.name] = sources.open(addon, lock)
     progress.step(f"Wheels: {len(lock.vendored)} vendored distributions")
     wheels = fetch_wheels(lock, progress, wheelhouse=options.wheelhouse, offline=options.offline, cache=options.cache)
-    tree = stage(lock, trees, wheels, site_packages)
+    tree = stage(package, trees, wheels, site_packages, prefix)
     return tree, {name: addon_meta(path) for name, path in trees.items()}
 
 
@@ -94,29 +101,37 @@ def _remove_empty(dirs: list[Path]) -> None:
             path.rmdir()
 
 
-def build(lock: Lock, output_dir: Path, backend: Backend, options: BuildOptions) -> BuildResult:
+def build(lock: Lock, output_dir: Path, backend: Backend, options: BuildOptions) -> list[BuildResult]:
+    """Build every package of ``lock`` into ``output_dir/noarch/``; one result per package."""
     output_dir = Path(output_dir)
     _probe_writable(output_dir)
-    pin = lock.pin
     subdir = output_dir / SUBDIR
-    final = subdir / pin.filename
     created = [p for p in (output_dir, subdir) if not p.exists()]
-    options.progress.step(f"Building {pin.filename} with the {backend.name} backend")
+    built: list[tuple[Package, Path]] = []
+    done = False
     try:
-        subdir.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{pin.stem}.", suffix=".partial", dir=subdir)
-        os.close(fd)
-    except OSError as exc:
-        _remove_empty(created)
-        raise AyonCondaError(output_dir, f"cannot write there ({exc.strerror})", "choose a writable --output-dir") from None
-    tmp = Path(tmp_name)
-    try:
-        backend.build(lock, tmp, options)
-        os.replace(tmp, final)
+        for package in packages(lock):
+            options.progress.step(f"Building {package.pin.filename} with the {backend.name} backend")
+            try:
+                subdir.mkdir(parents=True, exist_ok=True)
+                fd, tmp_name = tempfile.mkstemp(prefix=f".{package.pin.stem}.", suffix=".partial", dir=subdir)
+                os.close(fd)
+            except OSError as exc:
+                raise AyonCondaError(output_dir, f"cannot write there ({exc.strerror})", "choose a writable --output-dir") from None
+            built.append((package, Path(tmp_name)))
+            backend.build(package, Path(tmp_name), options)
+        for package, tmp in built:
+            os.replace(tmp, subdir / package.pin.filename)
+        done = True
     finally:
-        tmp.unlink(missing_ok=True)
-        if not final.exists():
+        for _, tmp in built:
+            tmp.unlink(missing_ok=True)
+        if not done:
             _remove_empty(created)
-    result = BuildResult(final, sha256_file(final), final.stat().st_size, pin.spec, pin.exact_spec)
-    options.progress.step(f"Wrote {final} ({result.size / 1e6:.1f} MB, sha256 {result.sha256[:12]}...)")
-    return result
+    results = []
+    for package, _ in built:
+        pin, final = package.pin, subdir / package.pin.filename
+        result = BuildResult(pin.name, final, sha256_file(final), final.stat().st_size, pin.spec, pin.exact_spec)
+        options.progress.step(f"Wrote {final} ({result.size / 1e6:.1f} MB, sha256 {result.sha256[:12]}...)")
+        results.append(result)
+    return results

@@ -167,11 +167,13 @@ def _offline_options(func: Callable) -> Callable:
 @_command
 def build(lock_path: Path, output_dir: Path, backend: str, channels: tuple[str, ...], offline: bool, wheelhouse: Path | None,
           server: str | None, progress: Progress, json_out: bool) -> None:
-    """Build the package of a lock into DIR/noarch/.
+    """Build the packages of a lock into DIR/noarch/.
 
-    Every addon source and wheel is checked against the lock's sha256 first. With the native
-    backend the bytes are reproducible: timestamps come from SOURCE_DATE_EPOCH, else from the
-    lock. rattler-build and conda-build stamp their own build time.
+    Writes ayon-publish (every baked addon) and ayon-publish-core (ayon-core alone, with
+    activation scripts that sync the bundle's other addons from S3). Every addon source and
+    wheel is checked against the lock's sha256 first. With the native backend the bytes are
+    reproducible: timestamps come from SOURCE_DATE_EPOCH, else from the lock. rattler-build and
+    conda-build stamp their own build time.
     """
     from .backends import get_backend
     from .building import build as run_build
@@ -179,8 +181,10 @@ def build(lock_path: Path, output_dir: Path, backend: str, channels: tuple[str, 
 
     chosen = get_backend(backend)
     lock = Lock.load(lock_path)
-    result = run_build(lock, output_dir, chosen, _build_options(progress, offline, wheelhouse, server, channels))
-    _emit(json_out, result.to_dict(), f"{result.path}  sha256:{result.sha256}")
+    results = run_build(lock, output_dir, chosen, _build_options(progress, offline, wheelhouse, server, channels))
+    # The top-level keys describe the full package (as before); "packages" lists every package.
+    _emit(json_out, {**results[0].to_dict(), "packages": [r.to_dict() for r in results]},
+          "\n".join(f"{r.path}  sha256:{r.sha256}" for r in results))
 
 
 @main.command()
@@ -223,18 +227,25 @@ def fetch(lock_path: Path, wheelhouse: Path, server: str | None, progress: Progr
 @click.argument("lock_path", metavar="LOCK", type=_PathArg(dir_okay=False))
 @click.option("--site-packages", required=True, type=_PathArg(file_okay=False),
               help="Where to stage (a recipe passes $SP_DIR).")
+@click.option("--package", "package_name", metavar="NAME",
+              help="Which package of the lock to stage [default: the full one, ayon-publish; or ayon-publish-core].")
+@click.option("--prefix", type=_PathArg(file_okay=False),
+              help="Where files outside site-packages go (ayon-publish-core's etc/conda/activate.d scripts; "
+                   "a recipe passes $PREFIX).")
 @_offline_options
 @_server_option
 @_command
-def stage(lock_path: Path, site_packages: Path, offline: bool, wheelhouse: Path | None, server: str | None,
-          progress: Progress, json_out: bool) -> None:
-    """Stage the package's files into a site-packages directory (used by the recipes)."""
+def stage(lock_path: Path, site_packages: Path, package_name: str | None, prefix: Path | None, offline: bool,
+          wheelhouse: Path | None, server: str | None, progress: Progress, json_out: bool) -> None:
+    """Stage a package's files into a site-packages directory (used by the recipes)."""
     from .building import fetch_and_stage
     from .lock import Lock
+    from .packages import package_named
 
-    lock = Lock.load(lock_path)
-    tree, _ = fetch_and_stage(lock, site_packages, _build_options(progress, offline, wheelhouse, server))
-    _emit(json_out, {"package_dir": str(tree.package_dir)}, str(tree.package_dir))
+    package = package_named(Lock.load(lock_path), package_name)
+    tree, _ = fetch_and_stage(package, site_packages, _build_options(progress, offline, wheelhouse, server), prefix)
+    _emit(json_out, {"package": package.name, "package_dir": str(tree.package_dir),
+                     "prefix": str(tree.prefix) if tree.prefix else None}, str(tree.package_dir))
 
 
 @main.command()
@@ -246,9 +257,10 @@ def stage(lock_path: Path, site_packages: Path, offline: bool, wheelhouse: Path 
 @_command
 def render(lock_path: Path, output_dir: Path, offline: bool, wheelhouse: Path | None, server: str | None,
            progress: Progress, json_out: bool) -> None:
-    """Write the rattler-build and conda-build recipes of a lock, ready to build.
+    """Write the rattler-build and conda-build recipes of a lock's packages, ready to build.
 
     \b
+    One directory per package (ayon-publish, ayon-publish-core):
     DIR/<name>-<version>-<build>/
       rattler-build/recipe.yaml   recipe/recipe.yaml filled from the lock
       conda-build/meta.yaml       recipe/meta.yaml filled from the lock
@@ -262,11 +274,15 @@ def render(lock_path: Path, output_dir: Path, offline: bool, wheelhouse: Path | 
     (ayon-conda build LOCK -o DIST --backend rattler-build does both steps.)
     """
     from .lock import Lock
+    from .packages import packages
     from .recipes import render as run_render
 
     lock = Lock.load(lock_path)
-    rendered = run_render(lock, output_dir, _build_options(progress, offline, wheelhouse, server))
-    _emit(json_out, rendered.to_dict(), f"{rendered.rattler_build}\n{rendered.conda_build}")
+    options = _build_options(progress, offline, wheelhouse, server)
+    rendered = [run_render(package, output_dir, options) for package in packages(lock)]
+    # The top-level keys describe the full package (as for build); "packages" lists every one.
+    _emit(json_out, {**rendered[0].to_dict(), "packages": [r.to_dict() for r in rendered]},
+          "\n".join(f"{r.rattler_build}\n{r.conda_build}" for r in rendered))
 
 
 def _channel_options(func: Callable) -> Callable:
@@ -354,3 +370,61 @@ def matrix(channel: str, endpoint_url: str | None, fmt: str, output: Path | None
         click.echo(f"{output}: {len(rows)} packages ({stats['requests']} requests, {stats['bytes_fetched']} bytes fetched)")
     else:
         click.echo(text, nl=False)
+
+
+@main.group()
+def addons() -> None:
+    """Addons for the worker-side sync (option C) of ayon-publish-core.
+
+    Workers that install ayon-publish-core (ayon-core alone) sync the bundle's other addons from
+    S3 when the environment is activated; 'addons upload' puts them there.
+    """
+
+
+@addons.command("upload")
+@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@click.option("--to", "destination", required=True, metavar="s3://BUCKET/PREFIX",
+              help="Where workers sync from (their AYON_ADDONS_S3_URI; by default they use "
+                   "s3://$DEADLINE_JA_S3_BUCKET/$DEADLINE_JA_ROOT_PREFIX/ayon).")
+@click.option("--endpoint-url", metavar="URL",
+              help="S3-compatible endpoint (MinIO, tests) [default: AWS_ENDPOINT_URL, else AWS].")
+@_server_option
+@click.option("--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
+              help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.")
+@click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
+              help="Component config naming addon sources [default: recipe/components.yaml; env: AYON_CONDA_CONFIG]; "
+                   "addons it does not list come from --server.")
+@click.option("--exclude", multiple=True, metavar="NAME",
+              help="Leave this addon of the bundle out (workers will not have it). Repeatable.")
+@_command
+def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str | None, server: str | None,
+                  select: str, config_path: Path | None, exclude: tuple[str, ...], progress: Progress,
+                  json_out: bool) -> None:
+    """Upload a bundle's addons and its manifest to S3, append-only.
+
+    BUNDLE_FILE is a bundle as the AYON server returns it (JSON); without it the bundle is read
+    from --server. Each addon's client code goes up once, as a zip named by its sha256 with a
+    manifest (addons/{name}_{version}.json); then bundles/<bundle>.json names every addon with
+    its version and sha256. Re-uploading the same addons reports 'already present'; other files
+    under a published addon version or bundle are refused.
+    """
+    from . import s3
+    from .addon_upload import upload_addons, workers_env
+    from .bundle import fetch_bundle, load_bundle_file
+    from .config import load_config
+    from .sources import Sources
+
+    location = s3.S3Location.parse(destination)
+    config = load_config(config_path)
+    if bundle_file is not None:
+        bundle = load_bundle_file(bundle_file, select)
+    elif server:
+        bundle = fetch_bundle(server, os.environ.get("AYON_API_KEY"), select)
+    else:
+        raise AyonCondaError("addons upload", "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
+    sources = Sources(progress, server=_ayon_server(server))
+    result = upload_addons(bundle, config, sources, location, s3.client(endpoint_url), progress, exclude=exclude)
+    lines = [f"{a.status:15}  {a.entry.name} {a.entry.version}" for a in result.addons]
+    lines.append(f"{result.manifest_status:15}  {result.manifest_url}")
+    lines.append("workers: " + " ".join(f"{k}={v}" for k, v in workers_env(location, bundle.name).items()))
+    _emit(json_out, result.to_dict(), "\n".join(lines))

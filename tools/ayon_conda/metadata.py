@@ -5,6 +5,7 @@ entry point), ``paths.json`` and ``files`` (every file with sha256 and size), ``
 (what the package was built from: the bundle, every component with version and sha256, and the
 AYON server and launcher ranges from each addon's ``package.py``), and ``info/recipe/`` (the
 lock itself). Plain dicts, written as sorted JSON so that the bytes are reproducible.
+Every package of a lock (:mod:`ayon_conda.packages`) is described by the same functions.
 """
 
 from __future__ import annotations
@@ -18,27 +19,30 @@ from typing import Any
 from . import __version__
 from .addon_tree import AddonMeta
 from .archive import tree_files
-from .lock import Lock
+from .packages import Package
 from .stage import ENTRY_POINT
 
 LOCK_IN_PACKAGE = "info/recipe/ayon-publish.lock.json"
 
 
-def index_json(lock: Lock) -> dict[str, Any]:
-    pin = lock.pin
-    return {
+def index_json(package: Package) -> dict[str, Any]:
+    pin, info = package.pin, package.lock.package
+    index = {
         "arch": None,
         "build": pin.build,
         "build_number": pin.build_number,
-        "depends": lock.run_requirements,
-        "license": lock.package.license,
+        "depends": package.run_requirements,
+        "license": info.license,
         "name": pin.name,
         "noarch": "python",
         "platform": None,
         "subdir": "noarch",
-        "timestamp": lock.package.source_date_epoch * 1000,
+        "timestamp": info.source_date_epoch * 1000,
         "version": pin.version,
     }
+    if package.constrains:
+        index["constrains"] = list(package.constrains)
+    return index
 
 
 def link_json() -> dict[str, Any]:
@@ -56,7 +60,8 @@ def _combined_range(ranges: Iterable[str | None]) -> str | None:
     return ",".join(parts) or None
 
 
-def about_json(lock: Lock, metas: Mapping[str, AddonMeta]) -> dict[str, Any]:
+def about_json(package: Package, metas: Mapping[str, AddonMeta]) -> dict[str, Any]:
+    lock = package.lock
     bundle = lock.bundle
     addons = [
         {
@@ -68,7 +73,7 @@ def about_json(lock: Lock, metas: Mapping[str, AddonMeta]) -> dict[str, Any]:
             "ayon_server_version": metas[a.name].ayon_server_version,
             "ayon_launcher_version": metas[a.name].ayon_launcher_version,
         }
-        for a in lock.addons
+        for a in package.addons
     ]
     vendored = [
         {"kind": "vendored", "name": d.name, "version": d.version, "sha256": d.sha256, "file": d.file}
@@ -79,7 +84,7 @@ def about_json(lock: Lock, metas: Mapping[str, AddonMeta]) -> dict[str, Any]:
         for r in lock.conda_requirements
     ]
     return {
-        "summary": lock.package.summary,
+        "summary": package.summary,
         "license": lock.package.license,
         "home": lock.package.home,
         "extra": {
@@ -90,7 +95,7 @@ def about_json(lock: Lock, metas: Mapping[str, AddonMeta]) -> dict[str, Any]:
                 "ayon_launcher_version": _combined_range(a["ayon_launcher_version"] for a in addons),
                 "python": lock.package.python,
             },
-            "pin": {"spec": lock.pin.spec, "addon_set_sha256": lock.pin.addon_hash},
+            "pin": {"spec": package.pin.spec, "addon_set_sha256": package.pin.addon_hash},
             "built_by": f"ayon-conda {__version__}",
         },
     }
@@ -119,15 +124,21 @@ def _dump(path: Path, data: Mapping[str, Any]) -> None:
     path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def write_info(root: Path, lock: Lock, metas: Mapping[str, AddonMeta]) -> None:
-    """Write ``root/info/`` for the files already staged under ``root``."""
+def write_info_files(root: Path, index: Mapping[str, Any], link: Mapping[str, Any] | None, about: Mapping[str, Any]) -> None:
+    """Write ``root/info/``: the given index, link and about data, and the file list of ``root``."""
     files = package_files(root)
     info = root / "info"
-    _dump(info / "index.json", index_json(lock))
-    _dump(info / "link.json", link_json())
-    _dump(info / "about.json", about_json(lock, metas))
+    _dump(info / "index.json", index)
+    if link is not None:
+        _dump(info / "link.json", link)
+    _dump(info / "about.json", about)
     _dump(info / "paths.json", paths_json(root, files))
     (info / "files").write_text("".join(f"{f}\n" for f in files), encoding="utf-8")
+
+
+def write_info(root: Path, package: Package, metas: Mapping[str, AddonMeta]) -> None:
+    """Write ``root/info/`` of ``package`` for the files already staged under ``root``."""
+    write_info_files(root, index_json(package), link_json(), about_json(package, metas))
     recipe_lock = root / LOCK_IN_PACKAGE
     recipe_lock.parent.mkdir(parents=True, exist_ok=True)
-    recipe_lock.write_text(lock.dumps(), encoding="utf-8")
+    recipe_lock.write_text(package.lock.dumps(), encoding="utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .addon_tree import addon_meta, client_package_dir, client_requirements
+from .addon_tree import check_version, client_package_dir, client_requirements
 from .archive import ZIP_EPOCH_MIN
 from .bundle import Bundle
 from .config import Config
@@ -76,12 +76,7 @@ def make_lock(
         source, tree = sources.pin(addon, version, lock_dir)
         origin = f"addon {name} {version}"
         client_package_dir(tree, addon.client_dir, origin)
-        meta = addon_meta(tree)
-        if meta.version is not None and meta.version != version:
-            raise AyonCondaError(
-                origin, f"its source holds version {meta.version} (package.py)",
-                "fix the source location in the component config so it points at this version",
-            )
+        check_version(tree, version, origin)
         requirements += [Requirement(r, f"{origin} (client/pyproject.toml)") for r in client_requirements(tree, origin)]
         locked.append(LockedAddon(name, version, addon.client_dir, source))
 

@@ -3,7 +3,8 @@
 The templates live in ``recipe/``: ``recipe.yaml`` (rattler-build, recipe format v1),
 ``meta.yaml`` (conda-build) and the build scripts both run, ``build.sh`` and ``bld.bat``, which
 call ``ayon-conda stage`` -- the staging code of the native backend (DESIGN decision 6). For a
-lock, :func:`render` writes ``DIR/<name>-<version>-<build>/``::
+package of a lock (``ayon-publish``, ``ayon-publish-core``: :mod:`ayon_conda.packages`),
+:func:`render` writes ``DIR/<name>-<version>-<build>/``::
 
     rattler-build/   recipe.yaml (context, run requirements, entry points, about, extra from
                      the lock), build.sh, bld.bat, ayon-publish.lock.json
@@ -36,6 +37,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.error import YAMLError
 
 from .archives import iter_tree
@@ -43,6 +45,7 @@ from .building import BuildOptions
 from .errors import AyonCondaError
 from .lock import Lock, LockedAddon
 from .metadata import LOCK_IN_PACKAGE
+from .packages import Package
 from .stage import ENTRY_POINT
 from .wheelhouse import fill_wheelhouse
 
@@ -51,6 +54,7 @@ BUILD_SCRIPTS = ("build.sh", "bld.bat")
 RATTLER_BUILD_DIR = "rattler-build"
 CONDA_BUILD_DIR = "conda-build"
 PAYLOAD_DIR = "payload"
+PACKAGE_ENV = "AYON_PUBLISH_PACKAGE"  # which package of the lock the build script stages
 _JINJA = re.compile(r"\{\{|\{%|\{#|\$\{\{")
 
 
@@ -63,13 +67,14 @@ def template_dir() -> Path:
 
 @dataclass(frozen=True)
 class RecipeValues:
-    """What the recipes take from a lock (one package)."""
+    """What the recipes take from one package of a lock."""
 
     name: str
     version: str
     build_number: int
     build_string: str
     run: tuple[str, ...]
+    constrains: tuple[str, ...]
     entry_points: tuple[str, ...]
     license: str
     summary: str
@@ -77,17 +82,18 @@ class RecipeValues:
     extra: dict[str, Any]
 
     @classmethod
-    def from_lock(cls, lock: Lock) -> RecipeValues:
-        pin = lock.pin
+    def from_package(cls, package: Package) -> RecipeValues:
+        lock, pin = package.lock, package.pin
         values = cls(
             name=pin.name,
             version=pin.version,
             build_number=pin.build_number,
             build_string=pin.build,
-            run=tuple(lock.run_requirements),
+            run=tuple(package.run_requirements),
+            constrains=tuple(package.constrains),
             entry_points=(ENTRY_POINT,),
             license=lock.package.license,
-            summary=lock.package.summary,
+            summary=package.summary,
             homepage=lock.package.home,
             extra={
                 "ayon_bundle": lock.bundle.get("name"),
@@ -100,7 +106,7 @@ class RecipeValues:
 
     def _refuse_jinja(self, lock: Lock) -> None:
         texts = [self.name, self.version, self.build_string, self.license, self.summary, self.homepage,
-                 *self.run, *self.entry_points, *(str(v) for v in self.extra.values())]
+                 *self.run, *self.constrains, *self.entry_points, *(str(v) for v in self.extra.values())]
         for text in texts:
             if _JINJA.search(text):
                 raise AyonCondaError(lock.path or "lock", f"the value '{text}' contains a Jinja marker",
@@ -159,6 +165,12 @@ def _set_list(seq: Any, items: tuple[str, ...]) -> None:
         seq.ca.items[len(seq) - 1] = trailing
 
 
+def _set_after(mapping: Any, after: str, key: str, items: tuple[str, ...]) -> None:
+    """Put the sequence ``key`` right after ``after`` in a mapping, only when it has items."""
+    if items:
+        mapping.insert(list(mapping).index(after) + 1, key, CommentedSeq(items))
+
+
 def _context_ref(text: Any, context: dict) -> Any:
     """The value of a ``${{ var }}`` reference to a context variable (else the text itself)."""
     match = re.fullmatch(r"\$\{\{\s*(\w+)\s*\}\}", str(text).strip())
@@ -178,6 +190,7 @@ def fill_rattler_build(doc: Any, values: RecipeValues) -> Any:
         raise AyonCondaError("recipe.yaml", f"{len(outputs)} outputs are named '{values.name}'", "fix the recipe template")
     output = outputs[0]
     _set_list(output["requirements"]["run"], values.run)
+    _set_after(output["requirements"], "run", "run_constraints", values.constrains)
     _set_list(output["build"]["python"]["entry_points"], values.entry_points)
     about = output["about"]
     about["homepage"], about["license"], about["summary"] = values.homepage, values.license, values.summary
@@ -193,7 +206,11 @@ def fill_conda_build(doc: Any, values: RecipeValues) -> Any:
     build["number"] = values.build_number
     build["string"] = values.build_string
     _set_list(build["entry_points"], values.entry_points)
+    build["script_env"] = [
+        f"{PACKAGE_ENV}={values.name}" if str(item).startswith(f"{PACKAGE_ENV}=") else item for item in build["script_env"]
+    ]
     _set_list(doc["requirements"]["run"], values.run)
+    _set_after(doc["requirements"], "run", "run_constrained", values.constrains)
     about = doc["about"]
     about["home"], about["license"], about["summary"] = values.homepage, values.license, values.summary
     doc["extra"].update(values.extra)
@@ -253,27 +270,28 @@ def _write_recipe_dir(directory: Path, recipe_name: str, doc: Any, lock: Lock, t
     return directory / recipe_name
 
 
-def render(lock: Lock, output_dir: Path, options: BuildOptions, templates: Path | None = None) -> RenderedRecipes:
-    """Write the recipes of ``lock`` and their payload to ``output_dir/<stem>/``.
+def render(package: Package, output_dir: Path, options: BuildOptions, templates: Path | None = None) -> RenderedRecipes:
+    """Write the recipes of one package of a lock and their payload to ``output_dir/<stem>/``.
 
     The directory is assembled under a temporary name and renamed into place when complete
     (replacing an earlier rendering of the same lock), so a failure leaves nothing behind.
     """
     templates = templates or template_dir()
-    values = RecipeValues.from_lock(lock)
+    lock, pin = package.lock, package.pin
+    values = RecipeValues.from_package(package)
     rattler_doc = fill_rattler_build(load_template("recipe.yaml", templates), values)
     conda_doc = fill_conda_build(load_template("meta.yaml", templates), values)
     output_dir = Path(output_dir)
-    final = output_dir / lock.pin.stem
+    final = output_dir / pin.stem
     progress = options.progress
     created = not output_dir.exists()
     try:
         output_dir.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{lock.pin.stem}.", suffix=".partial", dir=output_dir))
+        tmp = Path(tempfile.mkdtemp(prefix=f".{pin.stem}.", suffix=".partial", dir=output_dir))
     except OSError as exc:
         raise AyonCondaError(output_dir, f"cannot write there ({exc.strerror})", "choose a writable --output-dir") from None
     try:
-        progress.step(f"Payload: the wheels and addon sources of {lock.pin.filename}")
+        progress.step(f"Payload: the wheels and addon sources of {pin.filename}")
         payload_files = write_payload(lock, tmp / PAYLOAD_DIR, options)
         progress.step("Recipes: rattler-build (recipe.yaml) and conda-build (meta.yaml)")
         _write_recipe_dir(tmp / RATTLER_BUILD_DIR, "recipe.yaml", rattler_doc, lock, templates)

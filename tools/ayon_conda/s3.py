@@ -129,11 +129,12 @@ def put_create_only(
     content_type: str = "application/octet-stream",
     cache_control: str | None = None,
     public: bool = False,
+    conflict_fix: str = "published files are never overwritten: rebuild with a higher --build-number",
 ) -> str:
     """Create ``key`` unless it exists; returns :data:`CREATED` or :data:`ALREADY_PRESENT`.
 
     Raises :class:`AyonCondaError` when the key exists with other content: published names are
-    never overwritten.
+    never overwritten (``conflict_fix`` says what to do instead).
     """
     from botocore.exceptions import ClientError
 
@@ -153,8 +154,7 @@ def put_create_only(
         existing = _object_sha256(s3, bucket, key)
         if existing != sha256:
             raise AyonCondaError(
-                location, f"already exists with different content (sha256 {existing[:12]}...)",
-                "published files are never overwritten: rebuild with a higher --build-number",
+                location, f"already exists with different content (sha256 {existing[:12]}...)", conflict_fix,
             ) from None
         return ALREADY_PRESENT
     except Exception as exc:

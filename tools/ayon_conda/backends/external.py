@@ -24,7 +24,7 @@ from pathlib import Path
 
 from ..building import BuildOptions
 from ..errors import AyonCondaError
-from ..lock import Lock
+from ..packages import Package
 from ..recipes import RenderedRecipes, render
 
 _TAIL = 30  # lines of the tool's output kept for the error message when it fails quietly
@@ -75,15 +75,16 @@ def run_tool(command: list[str], options: BuildOptions, cwd: Path) -> None:
         raise AyonCondaError(tool, f"failed (exit code {proc.returncode}): {last.strip()}", hint)
 
 
-def take_package(output: Path, lock: Lock, tool: str, out_path: Path) -> None:
+def take_package(output: Path, package: Package, tool: str, out_path: Path) -> None:
     """Copy the tool's package (``output/noarch/<pinned file name>``) to ``out_path``."""
-    expected = output / "noarch" / lock.pin.filename
+    filename = package.pin.filename
+    expected = output / "noarch" / filename
     if not expected.is_file():
         produced = sorted(
             str(p.relative_to(output)) for p in output.rglob("*") if p.name.endswith((".conda", ".tar.bz2"))
         )
         found = ", ".join(produced) or "no package"
-        raise AyonCondaError(tool, f"wrote {found}, not noarch/{lock.pin.filename}",
+        raise AyonCondaError(tool, f"wrote {found}, not noarch/{filename}",
                              "check the tool's version (rattler-build, or conda-build >= 25.1 for .conda) and the rendered recipe")
     shutil.copyfile(expected, out_path)
 
@@ -101,11 +102,11 @@ class ExternalBackend:
     def command(self, recipes: RenderedRecipes, output: Path, work: Path, channels: tuple[str, ...]) -> list[str]:
         raise NotImplementedError
 
-    def build(self, lock: Lock, out_path: Path, options: BuildOptions) -> None:
+    def build(self, package: Package, out_path: Path, options: BuildOptions) -> None:
         with tempfile.TemporaryDirectory(prefix=f"ayon-conda-{self.name}-") as tmp:
             work = Path(tmp)
-            recipes = render(lock, work / "recipes", options)
+            recipes = render(package, work / "recipes", options)
             output = work / "output"
             output.mkdir()
             run_tool(self.command(recipes, output, work, options.channels), options, cwd=work)
-            take_package(output, lock, self.tool, out_path)
+            take_package(output, package, self.tool, out_path)

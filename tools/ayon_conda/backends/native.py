@@ -7,17 +7,17 @@ from pathlib import Path
 
 from ..archive import write_conda
 from ..building import BuildOptions, fetch_and_stage
-from ..lock import Lock
 from ..metadata import write_info
+from ..packages import Package
 
 
 class NativeBackend:
     name = "native"
 
-    def build(self, lock: Lock, out_path: Path, options: BuildOptions) -> None:
+    def build(self, package: Package, out_path: Path, options: BuildOptions) -> None:
         with tempfile.TemporaryDirectory(prefix="ayon-conda-build-") as tmp:
             root = Path(tmp)
-            _, metas = fetch_and_stage(lock, root / "site-packages", options)
-            write_info(root, lock, metas)
+            _, metas = fetch_and_stage(package, root / "site-packages", options, prefix=root)
+            write_info(root, package, metas)
             options.progress.step("Compressing")
-            write_conda(root, out_path, lock.pin.stem, options.epoch(lock))
+            write_conda(root, out_path, package.pin.stem, options.epoch(package.lock))
