@@ -74,6 +74,13 @@ def _ayon_server(url: str | None):
     return AyonServer(url, os.environ.get("AYON_API_KEY")) if url else None
 
 
+def run() -> None:
+    """The ``ayon-conda`` entry point: :func:`main`, then exit without finalization (see shutdown.py)."""
+    from .shutdown import run_and_exit
+
+    run_and_exit(main)
+
+
 @click.group(epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="ayon-conda")
 def main() -> None:
