@@ -91,6 +91,9 @@ def main() -> None:
       ayon-conda pin BUNDLE.json -o bundle.lock.json   # exact versions and hashes
       ayon-conda build bundle.lock.json -o dist        # dist/noarch/ayon-publish-*.conda
       ayon-conda verify dist/noarch/ayon-publish-*.conda --channel conda-forge
+      ayon-conda publish dist/noarch/ayon-publish-*.conda --channel s3://bucket/channel
+
+    Or all four at once: ayon-conda release BUNDLE.json --channel s3://bucket/channel
     """
 
 
@@ -183,20 +186,30 @@ def build(lock_path: Path, output_dir: Path, backend: str, offline: bool, wheelh
 
 
 @main.command()
-@click.argument("package", type=_PathArg(dir_okay=False))
+@click.argument("package", required=False, type=_PathArg(dir_okay=False))
 @click.option("-c", "--channel", "channels", multiple=True, metavar="URL",
-              help="Channel for python and the run requirements (name or URL). Repeatable. [default: conda-forge]")
+              help="Channel for python and the run requirements (name or URL; with --spec, also the channel "
+              "that holds the package: directory, file://, http(s):// or s3://). Repeatable. [default: conda-forge]")
+@click.option("--spec", metavar="MATCHSPEC",
+              help="Instead of a PACKAGE file: install the best match from the channels, e.g. "
+              "'ayon-publish ==1.9.0 pyh1a2b3c4d_*' (what a Deadline Cloud job pins).")
+@click.option("--endpoint-url", metavar="URL",
+              help="S3-compatible endpoint for s3:// channels (path-style). [env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]")
 @click.option("--prefix", type=_PathArg(file_okay=False), help="Install here and keep it (default: a temporary prefix).")
 @_command
-def verify(package: Path, channels: tuple[str, ...], prefix: Path | None, progress: Progress, json_out: bool) -> None:
-    """Install PACKAGE with py-rattler into a fresh prefix and run its 'ayon' there.
+def verify(package: Path | None, channels: tuple[str, ...], spec: str | None, endpoint_url: str | None,
+           prefix: Path | None, progress: Progress, json_out: bool) -> None:
+    """Install PACKAGE (or --spec from the channels) with py-rattler into a fresh prefix and run its 'ayon' there.
 
     Runs 'ayon --version' and 'ayon --self-check' (imports ayon_core, ayon_api, pyblish and
     every baked addon with Qt imports blocked).
     """
     from .verify import DEFAULT_CHANNELS, verify as run_verify
 
-    result = run_verify(package, list(channels or DEFAULT_CHANNELS), progress, prefix=prefix)
+    if (package is None) == (spec is None):
+        raise click.UsageError("pass either a PACKAGE file or --spec MATCHSPEC")
+    result = run_verify(package, list(channels or DEFAULT_CHANNELS), progress, prefix=prefix, spec=spec,
+                        endpoint_url=endpoint_url)
     _emit(json_out, result.to_dict(), f"ok: {result.spec}\n{result.version_output.rstrip()}")
 
 
@@ -251,3 +264,43 @@ def stage(lock_path: Path, site_packages: Path, offline: bool, wheelhouse: Path 
     lock = Lock.load(lock_path)
     tree, _ = fetch_and_stage(lock, site_packages, _build_options(progress, offline, wheelhouse, server))
     _emit(json_out, {"package_dir": str(tree.package_dir)}, str(tree.package_dir))
+
+
+def _channel_options(func: Callable) -> Callable:
+    """Where to publish: --channel, --endpoint-url, --public."""
+    func = click.option(
+        "--public", is_flag=True,
+        help="S3: make packages and index files readable anonymously (public-read ACL), for channels "
+        "served over HTTPS. Default: private; readers need credentials.")(func)
+    func = click.option(
+        "--endpoint-url", metavar="URL",
+        help="S3-compatible endpoint (MinIO, moto, ...); path-style addressing is used with it. "
+        "[env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]")(func)
+    return click.option(
+        "--channel", "channel_url", required=True, metavar="CHANNEL",
+        help="Channel to publish to: a directory, a file:// URL or s3://bucket/prefix "
+        "(credentials and region from the standard AWS chain).")(func)
+
+
+@main.command()
+@click.argument("packages", nargs=-1, required=True, type=_PathArg(dir_okay=False))
+@_channel_options
+@click.option("--dry-run", is_flag=True, help="Check the packages and the channel, print the plan, write nothing.")
+@_command
+def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | None, public: bool, dry_run: bool,
+            progress: Progress, json_out: bool) -> None:
+    """Publish conda packages to an append-only channel and index it.
+
+    Any valid conda package can be published. Each goes to CHANNEL/<subdir>/ (the subdir its
+    info/index.json names) with a create-only write; the same file again is "already
+    published", a different file under a published name is refused, and nothing is ever
+    replaced or deleted. Packages are uploaded and checked (size, sha256) before the index
+    (repodata.json, .zst and shards, written by py-rattler) names them; concurrent publishers
+    do not lose each other's packages. If a publish is interrupted, run the same command again.
+    """
+    from .channels import open_channel
+    from .publishing import publish as run_publish
+
+    channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
+    result = run_publish(list(packages), channel, progress, dry_run=dry_run)
+    _emit(json_out, result.to_dict(), "\n".join(result.lines()))
