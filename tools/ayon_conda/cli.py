@@ -68,6 +68,17 @@ def _server_option(func: Callable) -> Callable:
     )(func)
 
 
+def _load_bundle(command: str, bundle_file: Path | None, server: str | None, select: str):
+    """The bundle from a file, else from the AYON server."""
+    from .bundle import fetch_bundle, load_bundle_file
+
+    if bundle_file is not None:
+        return load_bundle_file(bundle_file, select)
+    if server:
+        return fetch_bundle(server, os.environ.get("AYON_API_KEY"), select)
+    raise AyonCondaError(command, "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
+
+
 def _ayon_server(url: str | None):
     from .sources import AyonServer
 
@@ -121,18 +132,12 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
     BUNDLE_FILE is a bundle as the AYON server returns it (JSON). Without it the bundle is
     read from --server with ayon-python-api.
     """
-    from .bundle import fetch_bundle, load_bundle_file
     from .config import load_config
     from .pinning import make_lock
     from .sources import Sources
 
     config = load_config(config_path)
-    if bundle_file is not None:
-        bundle = load_bundle_file(bundle_file, select)
-    elif server:
-        bundle = fetch_bundle(server, os.environ.get("AYON_API_KEY"), select)
-    else:
-        raise AyonCondaError("pin", "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
+    bundle = _load_bundle("pin", bundle_file, server, select)
     sources = Sources(progress, server=_ayon_server(server))
     lock = make_lock(bundle, config, sources, lock_path, progress, build_number=build_number,
                      extra_addons=extra_addons, exclude_newer=exclude_newer)
@@ -303,4 +308,57 @@ def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | No
 
     channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
     result = run_publish(list(packages), channel, progress, dry_run=dry_run)
+    _emit(json_out, result.to_dict(), "\n".join(result.lines()))
+
+
+@main.command()
+@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@_channel_options
+@_server_option
+@click.option(
+    "--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
+    help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.",
+)
+@click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
+              help="Component config [default: recipe/components.yaml; env: AYON_CONDA_CONFIG].")
+@click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
+              help="Bake this addon too (it needs a source entry in the config). Repeatable.")
+@click.option("--exclude-newer", metavar="DATE",
+              help="Resolve as if it were DATE (RFC 3339): only distributions uploaded before it.")
+@click.option("--verify-channel", "verify_channels", multiple=True, metavar="URL",
+              help="Channel for python and the run requirements when verifying (name or URL). Repeatable. "
+              "[default: conda-forge]")
+@click.option("-o", "--output-dir", type=_PathArg(file_okay=False),
+              help="Keep the lock and the package here (default: a temporary directory).")
+@click.option("--backend", default="native", show_default=True, help="Build backend.")
+@_offline_options
+@click.option("--rebuild", is_flag=True,
+              help="Build and publish the next build number even when the bundle's package is already in the channel.")
+@click.option("--dry-run", is_flag=True, help="Say whether the bundle would be built and published; build and write nothing.")
+@_command
+def release(bundle_file: Path | None, channel_url: str, endpoint_url: str | None, public: bool, server: str | None,
+            select: str, config_path: Path | None, extra_addons: tuple[str, ...], exclude_newer: str | None,
+            verify_channels: tuple[str, ...], output_dir: Path | None, backend: str, offline: bool,
+            wheelhouse: Path | None, rebuild: bool, dry_run: bool, progress: Progress, json_out: bool) -> None:
+    """Release a bundle: pin, build, verify and publish its package in one step.
+
+    When a package of the bundle's pin (any build number) is already in CHANNEL, nothing is
+    built and the command succeeds, printing what is there: a job releasing many bundles can
+    simply be run again. A release interrupted after the upload is finished by indexing.
+    """
+    from .channels import open_channel
+    from .config import load_config
+    from .releasing import ReleaseOptions, release as run_release
+    from .verify import DEFAULT_CHANNELS
+
+    config = load_config(config_path)
+    bundle = _load_bundle("release", bundle_file, server, select)
+    channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
+    options = ReleaseOptions(
+        verify_channels=list(verify_channels or DEFAULT_CHANNELS),
+        build=_build_options(progress, offline, wheelhouse, server),
+        output_dir=output_dir, backend=backend, rebuild=rebuild, dry_run=dry_run,
+        extra_addons=extra_addons, exclude_newer=exclude_newer, endpoint_url=endpoint_url,
+    )
+    result = run_release(bundle, config, channel, options, progress)
     _emit(json_out, result.to_dict(), "\n".join(result.lines()))
