@@ -103,3 +103,29 @@ def sample_package(sample_lock: Path, tmp_path_factory: pytest.TempPathFactory) 
     out = tmp_path_factory.mktemp("dist")
     result = run_cli("build", sample_lock, "-o", out, "--json")
     return Path(json_out(result)["path"])
+
+
+@pytest.fixture(params=["dir", "s3"])
+def channel(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty channel to publish to: a directory, or a prefix in a fresh moto bucket."""
+    from support.channels import ChannelUnderTest, dir_files, s3_files
+
+    if request.param == "dir":
+        root = tmp_path / "channel"
+        return ChannelUnderTest("dir", str(root), [], lambda: dir_files(root))
+    moto = request.getfixturevalue("moto_s3")
+    bucket = moto.new_bucket()
+    client = moto.client()
+    return ChannelUnderTest("s3", f"s3://{bucket}/conda", ["--endpoint-url", moto.endpoint_url],
+                            lambda: s3_files(client, bucket, "conda"))
+
+
+@pytest.fixture
+def tiny(tmp_path: Path):
+    """Make small valid conda packages: ``tiny("name", version="1.0", build_number=0, subdir=..., payload=...)``."""
+    from ayon_conda.dev.tiny_package import make_package
+
+    def make(name: str, *, directory: str = "packages", **kwargs) -> Path:
+        return make_package(tmp_path / directory, name, **kwargs)
+
+    return make

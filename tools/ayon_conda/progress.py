@@ -7,6 +7,7 @@ prints the label once otherwise, which keeps CI logs short.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -29,7 +30,7 @@ class Progress:
         if not self.enabled:
             yield lambda n: None
             return
-        with click.progressbar(length=max(total, 1), label=label, file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(length=max(total, 1), label=label, file=sys.stderr) as bar:
             yield bar.update
 
 
