@@ -25,6 +25,18 @@ except ImportError:  # pragma: no cover
 
 INDEX = ("repodata.json", "repodata.json.zst", "repodata_shards.msgpack.zst")
 
+#: A ``cli_process`` prelude: the publisher kills itself (SIGKILL) after uploading, before indexing.
+KILL_BEFORE_INDEX = """
+import os, signal
+from ayon_conda.channels.local import LocalChannel
+from ayon_conda.channels.s3 import S3Channel
+
+def _killed(self, *args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+LocalChannel.index = S3Channel.index = _killed
+"""
+
 
 @dataclass
 class ChannelUnderTest:
