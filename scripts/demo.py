@@ -1,7 +1,9 @@
 """The main job, end to end, on the offline sample bundle.
 
-pin examples/bundles/sample.json -> build the package -> verify it: py-rattler installs it into
-a fresh environment and its ``ayon`` runs there, including a sample farm publish.
+pin examples/bundles/sample.json -> build the package -> verify it (py-rattler installs it into a
+throwaway environment and runs its ``ayon``) -> publish it to a local channel, out/demo/channel
+-> install it from that channel with py-rattler, as a worker would, and run ``ayon`` there,
+including a sample farm publish.
 
 python comes from a local channel made from the running interpreter (conda-forge may be out of
 reach); pass ``--channel conda-forge`` to use the real one. Everything is written to out/demo.
@@ -10,6 +12,7 @@ reach); pass ``--channel conda-forge`` to use the real one. Everything is writte
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -30,6 +33,12 @@ def ayon_conda(*args: str | Path) -> None:
     subprocess.run(cmd, check=True)
 
 
+def ayon_conda_json(*args: str | Path) -> dict:
+    cmd = [sys.executable, "-m", "ayon_conda", *map(str, args), "--json"]
+    print("$ ayon-conda " + " ".join(map(str, args)), flush=True)
+    return json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--channel", help="channel for python (default: a local one from this interpreter)")
@@ -40,10 +49,13 @@ def main() -> int:
     OUT.mkdir(parents=True)
     lock = OUT / "sample.lock.json"
     dist = OUT / "dist"
+    channel_dir = OUT / "channel"
     env_prefix = OUT / "env"
 
     step("pin the sample bundle")
-    ayon_conda("pin", ROOT / "examples/bundles/sample.json", "--config", ROOT / "examples/sample-components.yaml", "-o", lock)
+    pinned = ayon_conda_json("pin", ROOT / "examples/bundles/sample.json", "--config",
+                             ROOT / "examples/sample-components.yaml", "-o", lock)
+    print(f"{lock}: {pinned['exact_spec']}")
 
     step("build the package")
     ayon_conda("build", lock, "-o", dist)
@@ -57,8 +69,14 @@ def main() -> int:
         channel = make_python_channel(OUT / "python-channel")
         print(channel)
 
-    step("verify: install with py-rattler into a fresh environment and run ayon")
-    ayon_conda("verify", package, "--channel", channel, "--prefix", env_prefix)
+    step("verify: install the package file with py-rattler into a throwaway environment and run ayon")
+    ayon_conda("verify", package, "--channel", channel)
+
+    step("publish it to a local channel (append-only, indexed by py-rattler)")
+    ayon_conda("publish", package, "--channel", channel_dir)
+
+    step("install it from that channel with py-rattler, as a worker would, and run ayon")
+    ayon_conda("verify", "--spec", pinned["spec"], "--channel", channel_dir, "--channel", channel, "--prefix", env_prefix)
 
     step("run a sample farm publish with the installed ayon")
     ayon = env_prefix / ("Scripts/ayon.exe" if os.name == "nt" else "bin/ayon")
@@ -69,12 +87,18 @@ def main() -> int:
     print(f"report: {OUT / 'publish-report' / 'publish-report.json'}")
 
     step("done")
-    print(f"package: {package}\nenvironment: {env_prefix}")
+    print(f"package: {package}\nchannel: {channel_dir}\nenvironment: {env_prefix}")
     return 0
 
 
-if __name__ == "__main__":
+def _run() -> None:
     try:
         sys.exit(main())
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)
+
+
+if __name__ == "__main__":
+    from ayon_conda.shutdown import run_and_exit
+
+    run_and_exit(_run)  # this process indexes the python channel with py-rattler: see shutdown.py

@@ -108,10 +108,7 @@ def publish(paths: Sequence[Path], channel: Channel, progress: Progress, *, dry_
         return PublishResult(channel.url, steps, subdirs, dry_run=True)
     done = []
     for step in steps:
-        if step.action == UPLOAD:
-            step = upload(step, channel, progress)
-        progress.step(f"{step.action}: {step.location}")
-        done.append(step)
+        done.append(upload(step, channel, progress) if step.action == UPLOAD else step)
     progress.step(f"Indexing {channel.url} ({', '.join(subdirs)})")
     channel.index(subdirs, progress, published=packages)
     return PublishResult(channel.url, done, subdirs, dry_run=False)
