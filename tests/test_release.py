@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -83,3 +84,16 @@ def test_dry_run_builds_and_writes_nothing(tmp_path, python_channel, no_building
 def test_missing_bucket_fails_before_building(moto_s3, no_building):
     line = error_line(_release("--channel", "s3://no-such-bucket/conda", "--endpoint-url", moto_s3.endpoint_url, code=1))
     assert "the bucket does not exist" in line
+
+
+def test_a_package_that_fails_verification_is_not_published(tmp_path):
+    """verify gates publish: without python in the verify channels nothing reaches the channel."""
+    from rattler.index import index_fs
+
+    empty = tmp_path / "empty"
+    (empty / "noarch").mkdir(parents=True)
+    asyncio.run(index_fs(empty))
+    channel = tmp_path / "channel"
+    line = error_line(_release("--channel", channel, "--verify-channel", empty.as_uri(), code=3))
+    assert "cannot solve" in line
+    assert not channel.exists()

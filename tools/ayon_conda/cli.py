@@ -26,7 +26,7 @@ EXIT_CODES = f"""Exit codes:
   0  success
   {EXIT_ERROR}  bad input, configuration or environment (the message names it and what to do)
   {EXIT_USAGE}  command line usage error
-  {EXIT_CHECK_FAILED}  verify: the package does not install or its 'ayon' does not run
+  {EXIT_CHECK_FAILED}  verify, release: the package does not install or its 'ayon' does not run
 """
 
 _PathArg = functools.partial(click.Path, path_type=Path)
