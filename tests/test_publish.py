@@ -163,3 +163,25 @@ def test_uploads_carry_their_sha256(moto_s3, s3_channel, tiny):
     run_cli("publish", package, "--channel", url, "--endpoint-url", moto_s3.endpoint_url)
     head = moto_s3.client().head_object(Bucket=bucket, Key=f"conda/noarch/{package.name}", ChecksumMode="ENABLED")
     assert base64.b64decode(head["ChecksumSHA256"]) == hashlib.sha256(package.read_bytes()).digest()
+
+
+def test_a_store_that_corrupts_an_upload_never_gets_it_indexed(tmp_path, tiny):
+    """The size and sha256 in the channel are checked after the upload, before indexing."""
+    from ayon_conda.channels import CREATED
+    from ayon_conda.channels.local import LocalChannel
+    from ayon_conda.errors import AyonCondaError
+    from ayon_conda.progress import SILENT
+    from ayon_conda.publishing import publish
+
+    class LosesBytes(LocalChannel):
+        def upload(self, package, progress):
+            target = self.root / package.subdir / package.filename
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(package.path.read_bytes()[:-16])
+            return CREATED
+
+    package = tiny("alpha")
+    root = tmp_path / "channel"
+    with pytest.raises(AyonCondaError, match="after the upload, not the package"):
+        publish([package], LosesBytes(root), SILENT)
+    assert not (root / "noarch" / "repodata.json").exists()

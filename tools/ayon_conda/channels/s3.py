@@ -73,10 +73,11 @@ class S3Channel:
         return self._client
 
     def check(self) -> None:
-        self.client  # noqa: B018 - makes the session
+        """Credentials, then the bucket (which gives its region; without an endpoint the client moves there)."""
+        client = self.client
         s3.credentials(self._session, self.url)
-        self._region = s3.bucket_region(self.client, self.where)
-        if not self.endpoint_url and self.client.meta.region_name != self._region:
+        self._region = s3.bucket_region(client, self.where)
+        if not self.endpoint_url and client.meta.region_name != self._region:
             self._client = s3.client(None, region=self._region, aws_session=self._session)
 
     def location(self, subdir: str, filename: str) -> str:
