@@ -1,12 +1,13 @@
 """The main job, end to end, on the offline sample bundle.
 
-pin examples/bundles/sample.json -> build the packages -> verify ayon-publish: py-rattler
-installs it into a fresh environment and its ``ayon`` runs there, including a sample farm publish
--> resolve the bundle's exact package in the output directory indexed as a channel, as a job
-submission does. Then option C: ayon-publish-core (ayon-core alone) is installed, the bundle's
-addons are uploaded to S3 (moto's server on 127.0.0.1 stands in for AWS), and activating the
-environment as a Deadline Cloud session would syncs them, so the same farm publish runs with the
-synced addons.
+pin examples/bundles/sample.json -> build the packages (ayon-publish, ayon-publish-core) -> verify
+ayon-publish (py-rattler installs the file into a throwaway environment and runs its ``ayon``) ->
+publish both to a local channel, out/demo/channel -> install ayon-publish from that channel with
+py-rattler, as a worker would, and run ``ayon`` there, including a sample farm publish -> resolve
+the bundle's exact package in the channel, as a job submission does. Then option C:
+ayon-publish-core (ayon-core alone) is installed, the bundle's addons are uploaded to S3 (moto's
+server on 127.0.0.1 stands in for AWS), and activating the environment as a Deadline Cloud session
+would syncs them, so the same farm publish runs with the synced addons.
 
 python (and boto3, for ayon-publish-core) come from a local channel made from the running
 interpreter and PyPI wheels (conda-forge may be out of reach); pass ``--channel conda-forge`` to
@@ -16,6 +17,7 @@ use the real one (option C then needs moto installed). Everything is written to 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -36,6 +38,12 @@ def ayon_conda(*args: str | Path) -> None:
     subprocess.run(cmd, check=True)
 
 
+def ayon_conda_json(*args: str | Path) -> dict:
+    cmd = [sys.executable, "-m", "ayon_conda", *map(str, args), "--json"]
+    print("$ ayon-conda " + " ".join(map(str, args)), flush=True)
+    return json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--channel", help="channel for python (default: a local one from this interpreter)")
@@ -46,10 +54,13 @@ def main() -> int:
     OUT.mkdir(parents=True)
     lock = OUT / "sample.lock.json"
     dist = OUT / "dist"
+    channel_dir = OUT / "channel"
     env_prefix = OUT / "env"
 
     step("pin the sample bundle")
-    ayon_conda("pin", ROOT / "examples/bundles/sample.json", "--config", ROOT / "examples/sample-components.yaml", "-o", lock)
+    pinned = ayon_conda_json("pin", ROOT / "examples/bundles/sample.json", "--config",
+                             ROOT / "examples/sample-components.yaml", "-o", lock)
+    print(f"{lock}: {pinned['exact_spec']}")
 
     step("build the packages: ayon-publish and ayon-publish-core")
     ayon_conda("build", lock, "-o", dist)
@@ -64,8 +75,14 @@ def main() -> int:
         channel = make_python_channel(OUT / "python-channel")
         print(channel)
 
-    step("verify: install with py-rattler into a fresh environment and run ayon")
-    ayon_conda("verify", package, "--channel", channel, "--prefix", env_prefix)
+    step("verify: install the package file with py-rattler into a throwaway environment and run ayon")
+    ayon_conda("verify", package, "--channel", channel)
+
+    step("publish both packages to a local channel (append-only, indexed by py-rattler)")
+    ayon_conda("publish", package, core_package, "--channel", channel_dir)
+
+    step("install it from that channel with py-rattler, as a worker would, and run ayon")
+    ayon_conda("verify", "--spec", pinned["spec"], "--channel", channel_dir, "--channel", channel, "--prefix", env_prefix)
 
     step("run a sample farm publish with the installed ayon")
     ayon = env_prefix / ("Scripts/ayon.exe" if os.name == "nt" else "bin/ayon")
@@ -75,18 +92,13 @@ def main() -> int:
     subprocess.run([str(ayon), "publish", str(job), "--targets", "farm"], check=True, env=env)
     print(f"report: {OUT / 'publish-report' / 'publish-report.json'}")
 
-    step("submission: index dist/ as a channel and resolve the bundle's exact package in it")
-    import asyncio
-
-    from rattler.index import index_fs
-
-    asyncio.run(index_fs(dist))
-    ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", dist)
+    step("submission: resolve the bundle's exact package in the channel")
+    ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", channel_dir)
 
     option_c(core_package, channel if args.channel else None)
 
     step("done")
-    print(f"packages: {package}\n          {core_package}\nenvironment: {env_prefix}")
+    print(f"packages: {package}\n          {core_package}\nchannel: {channel_dir}\nenvironment: {env_prefix}")
     return 0
 
 
@@ -147,8 +159,14 @@ def option_c(core_package: Path, channel: str | None) -> None:
         server.stop()
 
 
-if __name__ == "__main__":
+def _run() -> None:
     try:
         sys.exit(main())
     except subprocess.CalledProcessError as exc:
         sys.exit(exc.returncode)
+
+
+if __name__ == "__main__":
+    from ayon_conda.shutdown import run_and_exit
+
+    run_and_exit(_run)  # this process indexes the python channel with py-rattler: see shutdown.py

@@ -152,3 +152,29 @@ def s3_counter(moto_s3):
     proxy = CountingProxy(moto_s3.endpoint_url)
     yield proxy
     proxy.stop()
+
+
+@pytest.fixture(params=["dir", "s3"])
+def channel(request: pytest.FixtureRequest, tmp_path: Path):
+    """An empty channel to publish to: a directory, or a prefix in a fresh moto bucket."""
+    from support.channel_check import ChannelUnderTest, dir_files, s3_files
+
+    if request.param == "dir":
+        root = tmp_path / "channel"
+        return ChannelUnderTest("dir", str(root), [], lambda: dir_files(root))
+    moto = request.getfixturevalue("moto_s3")
+    bucket = moto.new_bucket()
+    client = moto.client()
+    return ChannelUnderTest("s3", f"s3://{bucket}/conda", ["--endpoint-url", moto.endpoint_url],
+                            lambda: s3_files(client, bucket, "conda"))
+
+
+@pytest.fixture
+def tiny(tmp_path: Path):
+    """Make small valid conda packages: ``tiny("name", version="1.0", build_number=0, subdir=..., payload=...)``."""
+    from ayon_conda.dev.tiny_package import make_package
+
+    def make(name: str, *, directory: str = "packages", **kwargs) -> Path:
+        return make_package(tmp_path / directory, name, **kwargs)
+
+    return make

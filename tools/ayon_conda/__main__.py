@@ -1,5 +1,5 @@
 """``python -m ayon_conda`` is ``ayon-conda``."""
 
-from ayon_conda.cli import main
+from ayon_conda.cli import run
 
-main()
+run()

@@ -26,7 +26,7 @@ EXIT_CODES = f"""Exit codes:
   0  success
   {EXIT_ERROR}  bad input, configuration or environment (the message names it and what to do)
   {EXIT_USAGE}  command line usage error
-  {EXIT_CHECK_FAILED}  verify: the package does not install or its 'ayon' does not run
+  {EXIT_CHECK_FAILED}  verify, release: the package does not install or its 'ayon' does not run
 """
 
 _PathArg = functools.partial(click.Path, path_type=Path)
@@ -68,10 +68,28 @@ def _server_option(func: Callable) -> Callable:
     )(func)
 
 
+def _load_bundle(command: str, bundle_file: Path | None, server: str | None, select: str):
+    """The bundle from a file, else from the AYON server."""
+    from .bundle import fetch_bundle, load_bundle_file
+
+    if bundle_file is not None:
+        return load_bundle_file(bundle_file, select)
+    if server:
+        return fetch_bundle(server, os.environ.get("AYON_API_KEY"), select)
+    raise AyonCondaError(command, "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
+
+
 def _ayon_server(url: str | None):
     from .sources import AyonServer
 
     return AyonServer(url, os.environ.get("AYON_API_KEY")) if url else None
+
+
+def run() -> None:
+    """The ``ayon-conda`` entry point: :func:`main`, then exit without finalization (see shutdown.py)."""
+    from .shutdown import run_and_exit
+
+    run_and_exit(main)
 
 
 @click.group(epilog=EXIT_CODES)
@@ -84,6 +102,9 @@ def main() -> None:
       ayon-conda pin BUNDLE.json -o bundle.lock.json   # exact versions and hashes
       ayon-conda build bundle.lock.json -o dist        # dist/noarch/ayon-publish-*.conda
       ayon-conda verify dist/noarch/ayon-publish-*.conda --channel conda-forge
+      ayon-conda publish dist/noarch/ayon-publish-*.conda --channel s3://bucket/channel
+
+    Or all four at once: ayon-conda release BUNDLE.json --channel s3://bucket/channel
     """
 
 
@@ -111,18 +132,12 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
     BUNDLE_FILE is a bundle as the AYON server returns it (JSON). Without it the bundle is
     read from --server with ayon-python-api.
     """
-    from .bundle import fetch_bundle, load_bundle_file
     from .config import load_config
     from .pinning import make_lock
     from .sources import Sources
 
     config = load_config(config_path)
-    if bundle_file is not None:
-        bundle = load_bundle_file(bundle_file, select)
-    elif server:
-        bundle = fetch_bundle(server, os.environ.get("AYON_API_KEY"), select)
-    else:
-        raise AyonCondaError("pin", "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
+    bundle = _load_bundle("pin", bundle_file, server, select)
     sources = Sources(progress, server=_ayon_server(server))
     lock = make_lock(bundle, config, sources, lock_path, progress, build_number=build_number,
                      extra_addons=extra_addons, exclude_newer=exclude_newer)
@@ -188,20 +203,30 @@ def build(lock_path: Path, output_dir: Path, backend: str, channels: tuple[str, 
 
 
 @main.command()
-@click.argument("package", type=_PathArg(dir_okay=False))
+@click.argument("package", required=False, type=_PathArg(dir_okay=False))
 @click.option("-c", "--channel", "channels", multiple=True, metavar="URL",
-              help="Channel for python and the run requirements (name or URL). Repeatable. [default: conda-forge]")
+              help="Channel for python and the run requirements (name or URL; with --spec, also the channel "
+              "that holds the package: directory, file://, http(s):// or s3://). Repeatable. [default: conda-forge]")
+@click.option("--spec", metavar="MATCHSPEC",
+              help="Instead of a PACKAGE file: install the best match from the channels, e.g. "
+              "'ayon-publish ==1.9.0 pyh1a2b3c4d_*' (what a Deadline Cloud job pins).")
+@click.option("--endpoint-url", metavar="URL",
+              help="S3-compatible endpoint for s3:// channels (path-style). [env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]")
 @click.option("--prefix", type=_PathArg(file_okay=False), help="Install here and keep it (default: a temporary prefix).")
 @_command
-def verify(package: Path, channels: tuple[str, ...], prefix: Path | None, progress: Progress, json_out: bool) -> None:
-    """Install PACKAGE with py-rattler into a fresh prefix and run its 'ayon' there.
+def verify(package: Path | None, channels: tuple[str, ...], spec: str | None, endpoint_url: str | None,
+           prefix: Path | None, progress: Progress, json_out: bool) -> None:
+    """Install PACKAGE (or --spec from the channels) with py-rattler into a fresh prefix and run its 'ayon' there.
 
     Runs 'ayon --version' and 'ayon --self-check' (imports ayon_core, ayon_api, pyblish and
     every baked addon with Qt imports blocked).
     """
     from .verify import DEFAULT_CHANNELS, verify as run_verify
 
-    result = run_verify(package, list(channels or DEFAULT_CHANNELS), progress, prefix=prefix)
+    if (package is None) == (spec is None):
+        raise click.UsageError("pass either a PACKAGE file or --spec MATCHSPEC")
+    result = run_verify(package, list(channels or DEFAULT_CHANNELS), progress, prefix=prefix, spec=spec,
+                        endpoint_url=endpoint_url)
     _emit(json_out, result.to_dict(), f"ok: {result.spec}\n{result.version_output.rstrip()}")
 
 
@@ -291,6 +316,46 @@ def _channel_options(func: Callable) -> Callable:
                         "from the standard AWS chain (AWS_PROFILE, role, environment).")(func)
     return click.option("-c", "--channel", required=True, metavar="URL",
                         help="The ayon-publish channel: s3://bucket/prefix, https://host/path, file:// or a directory.")(func)
+
+
+def _publish_channel_options(func: Callable) -> Callable:
+    """Where to publish: --channel, --endpoint-url, --public."""
+    func = click.option(
+        "--public", is_flag=True,
+        help="S3: make packages and index files readable anonymously (public-read ACL), for channels "
+        "served over HTTPS. Default: private; readers need credentials.")(func)
+    func = click.option(
+        "--endpoint-url", metavar="URL",
+        help="S3-compatible endpoint (MinIO, moto, ...); path-style addressing is used with it. "
+        "[env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL]")(func)
+    return click.option(
+        "--channel", "channel_url", required=True, metavar="CHANNEL",
+        help="Channel to publish to: a directory, a file:// URL or s3://bucket/prefix "
+        "(credentials and region from the standard AWS chain).")(func)
+
+
+@main.command()
+@click.argument("packages", nargs=-1, required=True, type=_PathArg(dir_okay=False))
+@_publish_channel_options
+@click.option("--dry-run", is_flag=True, help="Check the packages and the channel, print the plan, write nothing.")
+@_command
+def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | None, public: bool, dry_run: bool,
+            progress: Progress, json_out: bool) -> None:
+    """Publish conda packages to an append-only channel and index it.
+
+    Any valid conda package can be published. Each goes to CHANNEL/<subdir>/ (the subdir its
+    info/index.json names) with a create-only write; the same file again is "already
+    published", a different file under a published name is refused, and nothing is ever
+    replaced or deleted. Packages are uploaded and checked (size, sha256) before the index
+    (repodata.json, .zst and shards, written by py-rattler) names them; concurrent publishers
+    do not lose each other's packages. If a publish is interrupted, run the same command again.
+    """
+    from .channels import open_channel
+    from .publishing import publish as run_publish
+
+    channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
+    result = run_publish(list(packages), channel, progress, dry_run=dry_run)
+    _emit(json_out, result.to_dict(), "\n".join(result.lines()))
 
 
 @main.command()
@@ -428,3 +493,56 @@ def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str 
     lines.append(f"{result.manifest_status:15}  {result.manifest_url}")
     lines.append("workers: " + " ".join(f"{k}={v}" for k, v in workers_env(location, bundle.name).items()))
     _emit(json_out, result.to_dict(), "\n".join(lines))
+
+
+@main.command()
+@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@_publish_channel_options
+@_server_option
+@click.option(
+    "--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
+    help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.",
+)
+@click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
+              help="Component config [default: recipe/components.yaml; env: AYON_CONDA_CONFIG].")
+@click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
+              help="Bake this addon too (it needs a source entry in the config). Repeatable.")
+@click.option("--exclude-newer", metavar="DATE",
+              help="Resolve as if it were DATE (RFC 3339): only distributions uploaded before it.")
+@click.option("--verify-channel", "verify_channels", multiple=True, metavar="URL",
+              help="Channel for python and the run requirements when verifying (name or URL). Repeatable. "
+              "[default: conda-forge]")
+@click.option("-o", "--output-dir", type=_PathArg(file_okay=False),
+              help="Keep the lock and the package here (default: a temporary directory).")
+@click.option("--backend", default="native", show_default=True, help="Build backend.")
+@_offline_options
+@click.option("--rebuild", is_flag=True,
+              help="Build and publish the next build number even when the bundle's package is already in the channel.")
+@click.option("--dry-run", is_flag=True, help="Say whether the bundle would be built and published; build and write nothing.")
+@_command
+def release(bundle_file: Path | None, channel_url: str, endpoint_url: str | None, public: bool, server: str | None,
+            select: str, config_path: Path | None, extra_addons: tuple[str, ...], exclude_newer: str | None,
+            verify_channels: tuple[str, ...], output_dir: Path | None, backend: str, offline: bool,
+            wheelhouse: Path | None, rebuild: bool, dry_run: bool, progress: Progress, json_out: bool) -> None:
+    """Release a bundle: pin, build, verify and publish its package in one step.
+
+    When a package of the bundle's pin (any build number) is already in CHANNEL, nothing is
+    built and the command succeeds, printing what is there: a job releasing many bundles can
+    simply be run again. A release interrupted after the upload is finished by indexing.
+    """
+    from .channels import open_channel
+    from .config import load_config
+    from .releasing import ReleaseOptions, release as run_release
+    from .verify import DEFAULT_CHANNELS
+
+    config = load_config(config_path)
+    bundle = _load_bundle("release", bundle_file, server, select)
+    channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
+    options = ReleaseOptions(
+        verify_channels=list(verify_channels or DEFAULT_CHANNELS),
+        build=_build_options(progress, offline, wheelhouse, server),
+        output_dir=output_dir, backend=backend, rebuild=rebuild, dry_run=dry_run,
+        extra_addons=extra_addons, exclude_newer=exclude_newer, endpoint_url=endpoint_url,
+    )
+    result = run_release(bundle, config, channel, options, progress)
+    _emit(json_out, result.to_dict(), "\n".join(result.lines()))

@@ -9,6 +9,9 @@
   under an existing key are refused. The sha256 travels as object metadata so that the check
   needs no download; objects written by other tools are hashed instead.
 * :func:`explain` turns boto3's errors into one line naming the location and what to do.
+* :func:`bucket_region`, :func:`credentials` and :func:`stat_object` are the read-only checks a
+  publisher makes before writing, and :func:`rattler_s3_config` tells py-rattler (which has its
+  own S3 client) about a custom endpoint, so that both clients reach the same store.
 
 boto3 is imported lazily: the submission code that the AYON addon imports inside a DCC must not
 pull it in unless it reads an ``s3://`` channel.
@@ -16,10 +19,13 @@ pull it in unless it reads an ``s3://`` channel.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 from .errors import AyonCondaError
 
@@ -64,9 +70,15 @@ def endpoint_from_env(endpoint_url: str | None) -> str | None:
     return endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
 
 
-def client(endpoint_url: str | None = None, region: str | None = None) -> Any:
-    """A boto3 S3 client (credentials from the standard chain; never passed in here)."""
+def session() -> Any:
+    """A boto3 session: credentials and region from the standard AWS chain."""
     import boto3
+
+    return boto3.session.Session()
+
+
+def client(endpoint_url: str | None = None, region: str | None = None, aws_session: Any = None) -> Any:
+    """A boto3 S3 client (credentials from the standard chain; never passed in here)."""
     from botocore.config import Config
 
     endpoint = endpoint_from_env(endpoint_url)
@@ -76,7 +88,52 @@ def client(endpoint_url: str | None = None, region: str | None = None) -> Any:
         connect_timeout=10,
         read_timeout=60,
     )
-    return boto3.session.Session().client("s3", endpoint_url=endpoint, region_name=region, config=config)
+    return (aws_session or session()).client("s3", endpoint_url=endpoint, region_name=region, config=config)
+
+
+class Credentials(NamedTuple):
+    """Resolved AWS credentials, for clients that cannot read the AWS chain themselves."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None
+
+    def __repr__(self) -> str:  # never print a secret
+        return f"Credentials(access_key_id='{self.access_key_id[:4]}...')"
+
+
+def credentials(aws_session: Any, location: str) -> Credentials:
+    """The credentials boto3 would use for ``location`` (profile, environment, role, SSO)."""
+    from botocore.exceptions import BotoCoreError
+
+    try:
+        found = aws_session.get_credentials()
+        frozen = found.get_frozen_credentials() if found is not None else None
+    except BotoCoreError as exc:
+        raise explain(exc, location) from None
+    if frozen is None or not frozen.access_key or not frozen.secret_key:
+        raise _no_credentials(location)
+    return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+
+
+def bucket_region(s3: Any, location: S3Location) -> str:
+    """Check that the bucket exists and can be reached; returns its region."""
+    from botocore.exceptions import ClientError
+
+    try:
+        answer = s3.head_bucket(Bucket=location.bucket)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchBucket"):
+            raise AyonCondaError(location.url, "the bucket does not exist", "create it, or fix the bucket name") from None
+        raise explain(exc, location.url) from None
+    except Exception as exc:
+        raise explain(exc, location.url) from None
+    headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
+    return answer.get("BucketRegion") or headers.get("x-amz-bucket-region") or s3.meta.region_name or "us-east-1"
+
+
+def _no_credentials(location: str) -> AyonCondaError:
+    return AyonCondaError(location, "no AWS credentials found", "set AWS_PROFILE, or run with a role that can reach the bucket")
 
 
 def explain(exc: Exception, location: str) -> AyonCondaError:
@@ -89,7 +146,7 @@ def explain(exc: Exception, location: str) -> AyonCondaError:
     )
 
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
-        return AyonCondaError(location, "no AWS credentials found", "set AWS_PROFILE, or run with a role that can reach the bucket")
+        return _no_credentials(location)
     if isinstance(exc, EndpointConnectionError):
         return AyonCondaError(location, f"cannot reach the S3 endpoint ({exc.kwargs.get('endpoint_url', '')})",
                               "check --endpoint-url / AWS_ENDPOINT_URL and the network")
@@ -102,21 +159,53 @@ def explain(exc: Exception, location: str) -> AyonCondaError:
             return AyonCondaError(location, "access denied", "the credentials in use need access to this bucket and prefix")
         if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
             return AyonCondaError(location, f"the AWS credentials were refused ({code})", "refresh or fix the credentials")
+        if code == "AccessControlListNotSupported":
+            return AyonCondaError(location, "the bucket does not accept ACLs (Object Ownership: bucket owner enforced)",
+                                  "drop --public and let a bucket policy grant anonymous read (channel/README.md)")
         return AyonCondaError(location, f"S3 error {code or status}", "check the bucket and your access")
     return AyonCondaError(location, f"S3 request failed ({type(exc).__name__}: {exc})", "check the endpoint and the network")
 
 
-def _object_sha256(s3: Any, bucket: str, key: str) -> str:
-    """sha256 of an existing object: from our metadata, else by reading it."""
-    head = s3.head_object(Bucket=bucket, Key=key)
-    recorded = head.get("Metadata", {}).get(SHA256_METADATA)
-    if recorded:
-        return recorded
-    digest = hashlib.sha256()
-    body = s3.get_object(Bucket=bucket, Key=key)["Body"]
-    for chunk in iter(lambda: body.read(1 << 20), b""):
-        digest.update(chunk)
-    return digest.hexdigest()
+class StoredObject(NamedTuple):
+    size: int
+    sha256: str
+
+
+def _checksum_hex(value: str | None) -> str | None:
+    """A full-object ``ChecksumSHA256`` (base64) as hex; None for multipart composites."""
+    if not value or "-" in value:
+        return None
+    try:
+        return base64.b64decode(value, validate=True).hex()
+    except (binascii.Error, ValueError):
+        return None
+
+
+def stat_object(s3: Any, bucket: str, key: str) -> StoredObject | None:
+    """Size and sha256 of an object, or None when there is none.
+
+    The sha256 is the store's own checksum when the object was written with one (S3 checks it
+    on upload), else our metadata, else the object is read and hashed (written by another tool).
+    """
+    from botocore.exceptions import ClientError
+
+    location = f"s3://{bucket}/{key}"
+    try:
+        head = s3.head_object(Bucket=bucket, Key=key, ChecksumMode="ENABLED")
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey"):
+            return None
+        raise explain(exc, location) from None
+    except Exception as exc:
+        raise explain(exc, location) from None
+    sha256 = _checksum_hex(head.get("ChecksumSHA256")) or head.get("Metadata", {}).get(SHA256_METADATA)
+    if not sha256:
+        digest = hashlib.sha256()
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"]
+        for chunk in iter(lambda: body.read(1 << 20), b""):
+            digest.update(chunk)
+        sha256 = digest.hexdigest()
+    return StoredObject(int(head["ContentLength"]), sha256)
 
 
 def put_create_only(
@@ -134,12 +223,18 @@ def put_create_only(
     """Create ``key`` unless it exists; returns :data:`CREATED` or :data:`ALREADY_PRESENT`.
 
     Raises :class:`AyonCondaError` when the key exists with other content: published names are
-    never overwritten (``conflict_fix`` says what to do instead).
+    never overwritten (``conflict_fix`` says what to do instead). The sha256 goes along as the
+    request's checksum, so S3 refuses a body that does not match it.
     """
     from botocore.exceptions import ClientError
 
     location = f"s3://{bucket}/{key}"
-    extra: dict[str, Any] = {"ContentType": content_type, "Metadata": {SHA256_METADATA: sha256}}
+    extra: dict[str, Any] = {
+        "ContentType": content_type,
+        "Metadata": {SHA256_METADATA: sha256},
+        "ChecksumAlgorithm": "SHA256",
+        "ChecksumSHA256": base64.b64encode(bytes.fromhex(sha256)).decode("ascii"),
+    }
     if cache_control:
         extra["CacheControl"] = cache_control
     if public:
@@ -151,12 +246,31 @@ def put_create_only(
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code not in ("PreconditionFailed", "ConditionalRequestConflict") and status not in (409, 412):
             raise explain(exc, location) from None
-        existing = _object_sha256(s3, bucket, key)
-        if existing != sha256:
+        existing = stat_object(s3, bucket, key)
+        if existing is None:  # a conflicting upload did not complete; nothing is there
+            raise AyonCondaError(location, "another upload of this name was in progress", "run the command again") from None
+        if existing.sha256 != sha256:
             raise AyonCondaError(
-                location, f"already exists with different content (sha256 {existing[:12]}...)", conflict_fix,
+                location, f"already exists with different content (sha256 {existing.sha256[:12]}...)", conflict_fix,
             ) from None
         return ALREADY_PRESENT
     except Exception as exc:
         raise explain(exc, location) from None
     return CREATED
+
+
+def rattler_s3_config(urls: Iterable[str], endpoint_url: str | None, region: str | None = None) -> dict[str, Any]:
+    """py-rattler ``S3Config`` per bucket of the ``s3://`` URLs, for a custom endpoint.
+
+    Without an endpoint this is empty and py-rattler uses the AWS SDK's own chain. With one,
+    each bucket is reached there, path-style (as :func:`client` does); py-rattler signs with the
+    credentials of the AWS environment variables.
+    """
+    from rattler.networking.middleware import S3Config
+
+    endpoint = endpoint_from_env(endpoint_url)
+    if not endpoint:
+        return {}
+    region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+    buckets = {S3Location.parse(url).bucket for url in urls if url.startswith("s3://")}
+    return {bucket: S3Config(endpoint, region, "path") for bucket in sorted(buckets)}

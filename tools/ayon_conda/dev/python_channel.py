@@ -91,6 +91,9 @@ def make_python_channel(channel: Path) -> str:
 
 
 if __name__ == "__main__":
+    from ..shutdown import exit_now
+
     if len(sys.argv) != 2:
         sys.exit("usage: python -m ayon_conda.dev.python_channel DIR")
     print(make_python_channel(Path(sys.argv[1])))
+    exit_now(0)  # py-rattler ran: see shutdown.py

@@ -1,0 +1,143 @@
+"""``ayon-conda release``: one bundle, from pin to a published package, safe to run again.
+
+The flow: compute the bundle's pin from the bundle alone -> look in the channel for a package
+of that pin (any build number): if there is one, the bundle is released (a release killed
+between upload and index is finished by indexing) and nothing is built -> pin -> build ->
+verify with a real installer -> publish. So a job that releases many bundles can simply be run
+again after a failure, and only the missing ones are built.
+
+``rebuild`` publishes the next build number of the same addon set even when one exists (the
+spec ``name ==version pyh<hash>_*`` then resolves to the new build).
+
+The same build also writes ``ayon-publish-core`` (:mod:`ayon_conda.packages`), whose pin covers the
+core version alone: every bundle with that core shares one spec. It is verified and published
+with the release that first brings its core version to the channel; later releases keep the one
+that is there (publishing theirs would be a different file under a published name).
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .backends import get_backend
+from .building import SUBDIR, BuildOptions, build
+from .bundle import Bundle
+from .channels import Channel
+from .config import Config
+from .packages import Package, packages
+from .pin import Pin
+from .pinning import baked_addons, make_lock
+from .progress import Progress
+from .publishing import PublishResult, publish
+from .sources import Sources
+from .verify import VerifyResult, verify
+
+ALREADY_RELEASED = "already released"
+RELEASED = "released"
+WOULD_RELEASE = "would release"
+
+
+@dataclass(frozen=True)
+class ReleaseOptions:
+    verify_channels: Sequence[str]
+    build: BuildOptions
+    output_dir: Path | None = None  # keep the lock and package here (default: a temporary directory)
+    backend: str = "native"
+    rebuild: bool = False
+    dry_run: bool = False
+    extra_addons: tuple[str, ...] = ()
+    exclude_newer: str | None = None
+    endpoint_url: str | None = None  # for verify_channels on S3
+
+
+@dataclass(frozen=True)
+class ReleaseResult:
+    bundle: str
+    spec: str
+    channel: str
+    status: str
+    existing: list[str]
+    filename: str | None = None  # what was (or would be) built
+    verified: VerifyResult | None = field(default=None, repr=False)
+    published: PublishResult | None = field(default=None, repr=False)
+    core: str | None = None  # the ayon-publish-core file published with this release, if any
+    core_existing: list[str] = field(default_factory=list)  # ... or the ones already there
+
+    def to_dict(self) -> dict:
+        return {"bundle": self.bundle, "spec": self.spec, "channel": self.channel, "status": self.status,
+                "existing": self.existing, "filename": self.filename,
+                "installed": self.verified.installed if self.verified else None,
+                "published": self.published.to_dict() if self.published else None,
+                "core": self.core, "core_existing": self.core_existing}
+
+    def lines(self) -> list[str]:
+        if self.status == ALREADY_RELEASED:
+            return [f"{ALREADY_RELEASED}: {self.bundle} -> {self.spec} in {self.channel}",
+                    *(f"  {name}" for name in self.existing)]
+        lines = [f"{self.status}: {self.bundle} -> {self.filename} in {self.channel}"]
+        if self.core:
+            lines.append(f"{self.status}: {self.core} (ayon-publish-core)")
+        elif self.core_existing:
+            lines.append(f"kept: {', '.join(self.core_existing)} (ayon-publish-core of this core version)")
+        return lines
+
+
+def builds_of(pin: Pin, filenames: Sequence[str]) -> dict[str, int]:
+    """The files of ``pin``'s addon set (any build number) among ``filenames``, with their build numbers.
+
+    >>> pin = Pin.for_addons("ayon-publish", {"core": "1.9.0"})
+    >>> builds_of(pin, [pin.filename, "ayon-publish-1.9.0-pyh00000000_3.conda", pin.stem[:-1] + "12.conda"])
+    {'ayon-publish-1.9.0-pyhf529a990_0.conda': 0, 'ayon-publish-1.9.0-pyhf529a990_12.conda': 12}
+    """
+    pattern = re.compile(re.escape(f"{pin.name}-{pin.version}-{pin.build_prefix}_") + r"(\d+)\.(conda|tar\.bz2)")
+    return {name: int(m.group(1)) for name in filenames if (m := pattern.fullmatch(name))}
+
+
+def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOptions, progress: Progress) -> ReleaseResult:
+    """Release ``bundle`` to ``channel`` unless a package of its pin is already there."""
+    pin = Pin.for_addons(config.package_name, baked_addons(bundle, config, options.extra_addons))
+    progress.step(f"Bundle {bundle.name}: {pin.spec}")
+    channel.check()
+    existing = builds_of(pin, channel.filenames(SUBDIR, prefix=f"{pin.name}-{pin.version}-{pin.build_prefix}_"))
+    if existing and not options.rebuild:
+        listed = (channel.repodata(SUBDIR) or {}).get("packages.conda", {})
+        if not options.dry_run and any(name not in listed for name in existing):
+            progress.step(f"{', '.join(sorted(existing))} not indexed yet (an interrupted release): indexing")
+            channel.index([SUBDIR], progress)
+        return ReleaseResult(bundle.name, pin.spec, channel.url, ALREADY_RELEASED, sorted(existing))
+
+    build_number = max(existing.values()) + 1 if existing else 0
+    pin = Pin.for_addons(config.package_name, baked_addons(bundle, config, options.extra_addons), build_number)
+    if options.dry_run:
+        return ReleaseResult(bundle.name, pin.spec, channel.url, WOULD_RELEASE, sorted(existing), pin.filename)
+
+    with tempfile.TemporaryDirectory(prefix="ayon-conda-release-") as tmp:
+        work = Path(options.output_dir or tmp)
+        lock_path = work / f"{pin.stem}.lock.json"
+        sources = Sources(progress, offline=options.build.offline, server=options.build.server,
+                          wheelhouse=options.build.wheelhouse)
+        lock = make_lock(bundle, config, sources, lock_path, progress, build_number=build_number,
+                         extra_addons=options.extra_addons, exclude_newer=options.exclude_newer)
+        work.mkdir(parents=True, exist_ok=True)
+        lock.write(lock_path)
+        full, core = packages(lock)
+        built = {r.name: r.path for r in build(lock, work / "dist", get_backend(options.backend), options.build)}
+        core_existing = sorted(_builds_in(channel, core))
+        to_publish = [built[full.name]] + ([] if core_existing else [built[core.name]])
+        verified = None
+        for path in to_publish:  # nothing is published that a real installer has not installed and run
+            result = verify(path, list(options.verify_channels), progress, endpoint_url=options.endpoint_url)
+            verified = verified or result
+        published = publish(to_publish, channel, progress)
+    return ReleaseResult(bundle.name, pin.spec, channel.url, RELEASED, sorted(existing), built[full.name].name,
+                         verified, published, core=None if core_existing else built[core.name].name,
+                         core_existing=core_existing)
+
+
+def _builds_in(channel: Channel, package: Package) -> dict[str, int]:
+    pin = package.pin
+    return builds_of(pin, channel.filenames(SUBDIR, prefix=f"{pin.name}-{pin.version}-{pin.build_prefix}_"))
