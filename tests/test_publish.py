@@ -57,6 +57,23 @@ def test_older_versions_stay(channel, tiny):
     assert packages_in(files) == {first.name, *(p.name for p in newer)}
 
 
+def test_skip_released_keeps_the_published_build_of_the_same_pin(channel, tiny):
+    """Two builds of one name, version and build prefix (ayon-publish-core of one core version,
+    built from two bundles): the second is kept out with --skip-released, refused without it."""
+    first = tiny("alpha-core", payload="from bundle A")
+    run_cli("publish", first, *channel.cli_args())
+    before = channel.read()
+    other = tiny("alpha-core", payload="from bundle B", directory="other")
+    rebuild = tiny("alpha-core", build_number=1, directory="other")
+    unrelated = tiny("beta", directory="other")
+    out = json_out(run_cli("publish", other, rebuild, unrelated, *channel.cli_args(), "--skip-released", "--json"))
+    assert [p["action"] for p in out["packages"]] == ["kept", "kept", "uploaded"]
+    files = channel.read()
+    assert files[f"noarch/{first.name}"] == before[f"noarch/{first.name}"]
+    assert assert_views_agree(files, "noarch") == {first.name, unrelated.name}
+    error_line(run_cli("publish", other, *channel.cli_args(), code=1))  # without it: a different file, refused
+
+
 def test_dry_run_prints_the_plan_and_writes_nothing(channel, tiny):
     old = tiny("alpha")
     run_cli("publish", old, *channel.cli_args())

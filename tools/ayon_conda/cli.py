@@ -338,9 +338,13 @@ def _publish_channel_options(func: Callable) -> Callable:
 @click.argument("packages", nargs=-1, required=True, type=_PathArg(dir_okay=False))
 @_publish_channel_options
 @click.option("--dry-run", is_flag=True, help="Check the packages and the channel, print the plan, write nothing.")
+@click.option("--skip-released", is_flag=True,
+              help="Keep the channel as it is for a package when another build of it (same name, version and "
+              "build string up to the build number: for ayon-publish, the same addon set) is published. "
+              "For ayon-publish-core, whose name depends on the core version alone.")
 @_command
 def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | None, public: bool, dry_run: bool,
-            progress: Progress, json_out: bool) -> None:
+            skip_released: bool, progress: Progress, json_out: bool) -> None:
     """Publish conda packages to an append-only channel and index it.
 
     Any valid conda package can be published. Each goes to CHANNEL/<subdir>/ (the subdir its
@@ -354,7 +358,7 @@ def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | No
     from .publishing import publish as run_publish
 
     channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
-    result = run_publish(list(packages), channel, progress, dry_run=dry_run)
+    result = run_publish(list(packages), channel, progress, dry_run=dry_run, skip_released=skip_released)
     _emit(json_out, result.to_dict(), "\n".join(result.lines()))
 
 

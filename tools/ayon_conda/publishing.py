@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .channels import ALREADY_PRESENT, Channel
+from .channels import ALREADY_PRESENT, Channel, build_prefix, released_builds
 from .errors import AyonCondaError
 from .package_file import PackageFile, inspect_package
 from .progress import Progress
@@ -22,6 +22,7 @@ from .progress import Progress
 UPLOAD = "upload"
 UPLOADED = "uploaded"
 PUBLISHED = "already published"
+KEPT = "kept"  # --skip-released: another build of the same pin is published; this one is not
 
 
 @dataclass(frozen=True)
@@ -67,13 +68,22 @@ def check_packages(paths: Sequence[Path]) -> list[PackageFile]:
     return list(packages.values())
 
 
-def plan(packages: Sequence[PackageFile], channel: Channel) -> list[Step]:
-    """What to do with each package; refuses before any write if a name holds another file."""
+def plan(packages: Sequence[PackageFile], channel: Channel, *, skip_released: bool = False) -> list[Step]:
+    """What to do with each package; refuses before any write if a name holds another file.
+
+    With ``skip_released`` a package is not published when another build of the same name,
+    version and build-string prefix (for our pins: the same addon set) is in the channel, even
+    one under the same file name: nothing is replaced, nothing is refused.
+    """
     steps = []
     for package in packages:
         location = channel.location(package.subdir, package.filename)
         stored = channel.stat(package.subdir, package.filename)
-        if stored is None:
+        identical = stored is not None and stored.sha256 == package.sha256
+        if not identical and skip_released and released_builds(
+                channel, package.subdir, package.name, package.version, build_prefix(package.build)):
+            steps.append(Step(package, location, KEPT))  # also when this very name holds another build
+        elif stored is None:
             steps.append(Step(package, location, UPLOAD))
         elif stored.sha256 == package.sha256:
             steps.append(Step(package, location, PUBLISHED))
@@ -95,14 +105,15 @@ def upload(step: Step, channel: Channel, progress: Progress) -> Step:
     return Step(package, step.location, PUBLISHED if outcome == ALREADY_PRESENT else UPLOADED)
 
 
-def publish(paths: Sequence[Path], channel: Channel, progress: Progress, *, dry_run: bool = False) -> PublishResult:
+def publish(paths: Sequence[Path], channel: Channel, progress: Progress, *, dry_run: bool = False,
+            skip_released: bool = False) -> PublishResult:
     """Publish package files to ``channel`` (append-only, index last)."""
     if not paths:
         raise AyonCondaError("publish", "no package given", "pass one or more .conda files")
     progress.step(f"Checking {len(paths)} package file(s)")
     packages = check_packages(paths)
     channel.check()
-    steps = plan(packages, channel)
+    steps = plan(packages, channel, skip_released=skip_released)
     subdirs = sorted({p.subdir for p in packages} | {"noarch"})
     if dry_run:
         return PublishResult(channel.url, steps, subdirs, dry_run=True)

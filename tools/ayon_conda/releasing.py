@@ -17,7 +17,6 @@ that is there (publishing theirs would be a different file under a published nam
 
 from __future__ import annotations
 
-import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,9 +25,9 @@ from pathlib import Path
 from .backends import get_backend
 from .building import SUBDIR, BuildOptions, build
 from .bundle import Bundle
-from .channels import Channel
+from .channels import Channel, released_builds
 from .config import Config
-from .packages import Package, packages
+from .packages import packages
 from .pin import Pin
 from .pinning import baked_addons, make_lock
 from .progress import Progress
@@ -86,15 +85,9 @@ class ReleaseResult:
         return lines
 
 
-def builds_of(pin: Pin, filenames: Sequence[str]) -> dict[str, int]:
-    """The files of ``pin``'s addon set (any build number) among ``filenames``, with their build numbers.
-
-    >>> pin = Pin.for_addons("ayon-publish", {"core": "1.9.0"})
-    >>> builds_of(pin, [pin.filename, "ayon-publish-1.9.0-pyh00000000_3.conda", pin.stem[:-1] + "12.conda"])
-    {'ayon-publish-1.9.0-pyhf529a990_0.conda': 0, 'ayon-publish-1.9.0-pyhf529a990_12.conda': 12}
-    """
-    pattern = re.compile(re.escape(f"{pin.name}-{pin.version}-{pin.build_prefix}_") + r"(\d+)\.(conda|tar\.bz2)")
-    return {name: int(m.group(1)) for name in filenames if (m := pattern.fullmatch(name))}
+def _released(channel: Channel, pin: Pin) -> dict[str, int]:
+    """Files of ``pin``'s addon set (any build number) in the channel, with their build numbers."""
+    return released_builds(channel, SUBDIR, pin.name, pin.version, pin.build_prefix)
 
 
 def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOptions, progress: Progress) -> ReleaseResult:
@@ -102,7 +95,7 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
     pin = Pin.for_addons(config.package_name, baked_addons(bundle, config, options.extra_addons))
     progress.step(f"Bundle {bundle.name}: {pin.spec}")
     channel.check()
-    existing = builds_of(pin, channel.filenames(SUBDIR, prefix=f"{pin.name}-{pin.version}-{pin.build_prefix}_"))
+    existing = _released(channel, pin)
     if existing and not options.rebuild:
         listed = (channel.repodata(SUBDIR) or {}).get("packages.conda", {})
         if not options.dry_run and any(name not in listed for name in existing):
@@ -126,7 +119,7 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
         lock.write(lock_path)
         full, core = packages(lock)
         built = {r.name: r.path for r in build(lock, work / "dist", get_backend(options.backend), options.build)}
-        core_existing = sorted(_builds_in(channel, core))
+        core_existing = sorted(_released(channel, core.pin))
         to_publish = [built[full.name]] + ([] if core_existing else [built[core.name]])
         verified = None
         for path in to_publish:  # nothing is published that a real installer has not installed and run
@@ -137,7 +130,3 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
                          verified, published, core=None if core_existing else built[core.name].name,
                          core_existing=core_existing)
 
-
-def _builds_in(channel: Channel, package: Package) -> dict[str, int]:
-    pin = package.pin
-    return builds_of(pin, channel.filenames(SUBDIR, prefix=f"{pin.name}-{pin.version}-{pin.build_prefix}_"))

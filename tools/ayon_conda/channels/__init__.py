@@ -18,6 +18,7 @@ the same promises (DESIGN decision 8):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Protocol
@@ -28,7 +29,7 @@ from ..package_file import PackageFile
 from ..progress import Progress
 from ..s3 import ALREADY_PRESENT, CREATED, StoredObject
 
-__all__ = ["ALREADY_PRESENT", "CREATED", "Channel", "StoredObject", "open_channel", "INDEX_FILES"]
+__all__ = ["ALREADY_PRESENT", "CREATED", "Channel", "StoredObject", "open_channel", "INDEX_FILES", "released_builds"]
 
 #: What py-rattler writes into each subdir (besides ``shards/``); clients read these.
 INDEX_FILES = ("repodata.json", "repodata.json.zst", "repodata_shards.msgpack.zst")
@@ -63,6 +64,23 @@ class Channel(Protocol):
 
     def location(self, subdir: str, filename: str) -> str:
         """Where a file is, for messages and output."""
+
+
+def build_prefix(build: str) -> str:
+    """A build string without its trailing build number: ``pyh1a2b3c4d_2`` -> ``pyh1a2b3c4d``.
+
+    >>> build_prefix("pyh1a2b3c4d_2"), build_prefix("py311h0_0"), build_prefix("custom")
+    ('pyh1a2b3c4d', 'py311h0', 'custom')
+    """
+    return re.sub(r"_\d+$", "", build)
+
+
+def released_builds(channel: Channel, subdir: str, name: str, version: str, prefix: str) -> dict[str, int]:
+    """Files in ``subdir`` that are builds of ``name``/``version`` whose build string is
+    ``<prefix>_<number>``, with their numbers: for our pins, every rebuild of one addon set."""
+    stem = f"{name}-{version}-{prefix}_"
+    pattern = re.compile(re.escape(stem) + r"(\d+)\.(conda|tar\.bz2)")
+    return {f: int(m.group(1)) for f in channel.filenames(subdir, prefix=stem) if (m := pattern.fullmatch(f))}
 
 
 def open_channel(url: str, endpoint_url: str | None = None, public: bool = False) -> Channel:
