@@ -95,6 +95,7 @@ def test_compiled_dependency_becomes_a_conda_run_requirement(tmp_path: Path):
     data = json.loads(lock.read_text())
     (pillow,) = data["conda_requirements"]
     assert pillow["conda_name"] == "pillow" and pillow["pypi_name"] == "pillow"
+    assert len(pillow["wheel_sha256"]) >= 2  # Linux and Windows wheels, for hash-pinned exports
     assert data["run_requirements"] == ["python >=3.9", f"pillow =={pillow['version']}"]
     assert "pillow" not in {d["name"] for d in data["vendored"]}
 

@@ -75,8 +75,10 @@ def fetch_and_stage(
     for addon in package.addons:
         progress.step(f"Addon {addon.name} {addon.version} ({addon.source.kind})")
         trees[addon.name] = sources.open(addon, lock)
-    progress.step(f"Wheels: {len(lock.vendored)} vendored distributions")
-    wheels = fetch_wheels(lock, progress, wheelhouse=options.wheelhouse, offline=options.offline, cache=options.cache)
+    wheels = {}
+    if package.vendored:
+        progress.step(f"Wheels: {len(lock.vendored)} vendored distributions")
+        wheels = fetch_wheels(lock, progress, wheelhouse=options.wheelhouse, offline=options.offline, cache=options.cache)
     tree = stage(package, trees, wheels, site_packages, prefix)
     return tree, {name: addon_meta(path) for name, path in trees.items()}
 

@@ -276,6 +276,38 @@ def stage(lock_path: Path, site_packages: Path, package_name: str | None, prefix
 @main.command()
 @click.argument("lock_path", metavar="LOCK", type=_PathArg(dir_okay=False))
 @click.option("-o", "--output-dir", required=True, type=_PathArg(file_okay=False),
+              help="A new (or empty) directory: requirements.txt and wheelhouse/ are written there.")
+@click.option("--format", "fmt", type=click.Choice(["requirements"]), default="requirements", show_default=True,
+              help="requirements: a hash-pinned requirements.txt for uv pip install --require-hashes (or pip).")
+@_offline_options
+@_server_option
+@_command
+def export(lock_path: Path, output_dir: Path, fmt: str, offline: bool, wheelhouse: Path | None, server: str | None,
+           progress: Progress, json_out: bool) -> None:
+    """Export a lock's publish environment for farms without conda (Deadline 10, HPS).
+
+    \b
+    Writes DIR/requirements.txt (every vendored and compiled dependency pinned with its
+    sha256, and the package's own wheel: the ayon bootstrap and the baked addons) and
+    DIR/wheelhouse/ (those wheels). On the worker, with no network:
+      uv venv ayon-env
+      uv pip install --python ayon-env --require-hashes --offline --no-index \\
+          --find-links DIR/wheelhouse -r DIR/requirements.txt
+      ayon-env/bin/ayon --version
+    """
+    from .exporting import export as run_export
+    from .lock import Lock
+
+    result = run_export(Lock.load(lock_path), output_dir, _build_options(progress, offline, wheelhouse, server), fmt)
+    text = f"{result.requirements}\n{result.wheel}"
+    if result.compiled:
+        text += "\ncompiled (add their wheels for the worker's platform to the wheelhouse): " + " ".join(result.compiled)
+    _emit(json_out, result.to_dict(), text)
+
+
+@main.command()
+@click.argument("lock_path", metavar="LOCK", type=_PathArg(dir_okay=False))
+@click.option("-o", "--output-dir", required=True, type=_PathArg(file_okay=False),
               help="Where to write the recipe directory DIR/<name>-<version>-<build>/ (replaced if it exists).")
 @_offline_options
 @_server_option

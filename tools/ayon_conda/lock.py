@@ -57,12 +57,14 @@ class VendoredDist:
 
 @dataclass(frozen=True)
 class CondaRequirement:
-    """A compiled dependency, turned into a conda run requirement."""
+    """A compiled dependency, turned into a conda run requirement. ``wheel_sha256`` lists the
+    sha256 of its Linux and Windows wheels, for hash-pinned exports to non-conda farms."""
 
     pypi_name: str
     version: str
     conda_name: str
     required_by: tuple[str, ...] = ()
+    wheel_sha256: tuple[str, ...] = ()
 
     @property
     def spec(self) -> str:
@@ -192,6 +194,8 @@ def _entry(data: Mapping[str, Any]) -> dict[str, Any]:
     """A vendored/conda entry as dataclass arguments (derived ``spec`` dropped)."""
     entry = {k: v for k, v in data.items() if k != "spec"}
     entry["required_by"] = tuple(entry.get("required_by", ()))
+    if "wheel_sha256" in entry:
+        entry["wheel_sha256"] = tuple(entry["wheel_sha256"])
     return entry
 
 

@@ -52,6 +52,7 @@ class Package:
     extra_depends: tuple[str, ...] = ()
     constrains: tuple[str, ...] = ()
     summary_note: str = ""  # appended to the lock's summary in about.json
+    vendored: bool = True  # carries the lock's pure-Python wheels in ayon_publish/vendor
 
     @property
     def summary(self) -> str:

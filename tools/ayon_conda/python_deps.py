@@ -189,6 +189,16 @@ def _pure_wheel(pkg: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return sorted(pure, key=lambda fw: fw[0])[0][1] if pure else None
 
 
+def _platform_wheel_hashes(pkg: Mapping[str, Any]) -> tuple[str, ...]:
+    """sha256 of a distribution's wheels for the platforms the package serves (Linux, Windows)."""
+    hashes = set()
+    for wheel in pkg.get("wheels", []):
+        _, _, _, tags = parse_wheel_filename(wheel["url"].rsplit("/", 1)[-1])
+        if any(t.platform.startswith(("manylinux", "musllinux", "linux", "win")) for t in tags):
+            hashes.add(wheel["hash"].removeprefix("sha256:"))
+    return tuple(sorted(hashes))
+
+
 def sort_distributions(uv_lock: Mapping[str, Any], requirements: Sequence[Requirement], config: Config) -> Resolution:
     """Split a resolved uv.lock into vendored wheels and conda run requirements."""
     graph = _Graph(uv_lock, requirements)
@@ -230,7 +240,7 @@ def sort_distributions(uv_lock: Mapping[str, Any], requirements: Sequence[Requir
                 "pin", f"{name} is compiled and needed only under a marker ({graph.chain(name)})",
                 "a noarch package cannot depend on it conditionally: exclude it in the component config",
             )
-        conda.append(CondaRequirement(name, version, config.conda_names[name], graph.parents(name)))
+        conda.append(CondaRequirement(name, version, config.conda_names[name], graph.parents(name), _platform_wheel_hashes(pkg)))
     return Resolution(tuple(vendored), tuple(conda))
 
 

@@ -124,16 +124,17 @@ def stage(
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
 
-    tree.vendor_dir.mkdir(exist_ok=True)
-    # The discarded scheme dirs sit beside the vendor dir at a fixed relative place, so the
-    # RECORD files installer writes are the same whatever the staging directory is.
-    scratch = tree.package_dir / ".discard"
-    try:
-        for dist in lock.vendored:
-            install_wheel(wheels[dist.name], tree.vendor_dir, scratch)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-    check_vendor_dir(tree.vendor_dir)
+    if package.vendored:
+        tree.vendor_dir.mkdir(exist_ok=True)
+        # The discarded scheme dirs sit beside the vendor dir at a fixed relative place, so the
+        # RECORD files installer writes are the same whatever the staging directory is.
+        scratch = tree.package_dir / ".discard"
+        try:
+            for dist in lock.vendored:
+                install_wheel(wheels[dist.name], tree.vendor_dir, scratch)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        check_vendor_dir(tree.vendor_dir)
 
     for addon in package.addons:
         origin = f"addon {addon.name} {addon.version}"
