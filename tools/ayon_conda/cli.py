@@ -532,6 +532,36 @@ def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str 
 
 
 @main.command()
+@click.argument("source", metavar="SRC")
+@click.argument("destination", metavar="DST")
+@click.option("--src-endpoint-url", metavar="URL",
+              help="S3-compatible endpoint for an s3:// SRC [env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL].")
+@click.option("--dst-endpoint-url", metavar="URL",
+              help="S3-compatible endpoint for an s3:// DST [env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL].")
+@click.option("--subdir", "subdirs", multiple=True, metavar="SUBDIR",
+              help="Mirror only this subdir (noarch, linux-64, ...). Repeatable. [default: every subdir SRC has]")
+@click.option("--public", is_flag=True, help="S3 DST: make the copied packages and index readable anonymously.")
+@click.option("--dry-run", is_flag=True, help="Read both channels and print what would be copied; write nothing.")
+@_command
+def mirror(source: str, destination: str, src_endpoint_url: str | None, dst_endpoint_url: str | None,
+           subdirs: tuple[str, ...], public: bool, dry_run: bool, progress: Progress, json_out: bool) -> None:
+    """Copy a channel (S3 <-> disk) for air-gapped sites, checking every sha256, and index the copy.
+
+    SRC is any channel a client can read: a directory, file://, https:// or s3://bucket/prefix.
+    DST is a directory or s3://bucket/prefix, written append-only as publish writes. Every file
+    is checked against SRC's index before anything is written; files DST already holds are
+    skipped, so running the command again finishes an interrupted mirror.
+    """
+    from .channels import open_channel
+    from .mirroring import mirror as run_mirror
+
+    channel = open_channel(destination, endpoint_url=dst_endpoint_url, public=public)
+    result = run_mirror(source, channel, progress, source_endpoint_url=src_endpoint_url,
+                        subdirs=subdirs or None, dry_run=dry_run)
+    _emit(json_out, result.to_dict(), "\n".join(result.lines()))
+
+
+@main.command()
 @click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
 @_publish_channel_options
 @_server_option
