@@ -68,14 +68,38 @@ def _server_option(func: Callable) -> Callable:
     )(func)
 
 
-def _load_bundle(command: str, bundle_file: Path | None, server: str | None, select: str):
-    """The bundle from a file, else from the AYON server."""
+def _bundle_options(func: Callable) -> Callable:
+    """Where a bundle comes from: BUNDLE_FILE, or --server; --bundle picks one."""
+    func = click.option(
+        "--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
+        help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.")(func)
+    func = _server_option(func)
+    return click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))(func)
+
+
+def _config_option(func: Callable) -> Callable:
+    return click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
+                        help="Component config [default: recipe/components.yaml; env: AYON_CONDA_CONFIG].")(func)
+
+
+def _pin_options(func: Callable) -> Callable:
+    """What pin and release share besides the bundle and the config."""
+    func = click.option("--exclude-newer", metavar="DATE",
+                        help="Resolve as if it were DATE (RFC 3339): only distributions uploaded before it.")(func)
+    return click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
+                        help="Bake this addon too (it needs a source entry in the config). Repeatable.")(func)
+
+
+def _load_bundle(command: str, bundle_file: Path | None, server: str | None, select: str, project: str | None = None):
+    """The bundle from a file, else from the AYON server (with a project's override)."""
     from .bundle import fetch_bundle, load_bundle_file
 
+    if project is not None and (bundle_file is not None or not server):
+        raise AyonCondaError("--project", "needs the bundle from a server", "pass --server URL (or AYON_SERVER_URL) instead of a bundle file")
     if bundle_file is not None:
         return load_bundle_file(bundle_file, select)
     if server:
-        return fetch_bundle(server, os.environ.get("AYON_API_KEY"), select)
+        return fetch_bundle(server, os.environ.get("AYON_API_KEY"), select, project)
     raise AyonCondaError(command, "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
 
 
@@ -101,29 +125,20 @@ def main() -> None:
     The flow for one AYON bundle:
       ayon-conda pin BUNDLE.json -o bundle.lock.json   # exact versions and hashes
       ayon-conda build bundle.lock.json -o dist        # dist/noarch/ayon-publish-*.conda
-      ayon-conda verify dist/noarch/ayon-publish-*.conda --channel conda-forge
-      ayon-conda publish dist/noarch/ayon-publish-*.conda --channel s3://bucket/channel
+      ayon-conda verify dist/noarch/ayon-publish-[0-9]*.conda --channel conda-forge
+      ayon-conda publish dist/noarch/*.conda --channel s3://bucket/channel
 
     Or all four at once: ayon-conda release BUNDLE.json --channel s3://bucket/channel
     """
 
 
 @main.command()
-@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@_bundle_options
 @click.option("-o", "--output", "lock_path", required=True, type=_PathArg(dir_okay=False), help="Where to write the lock (JSON).")
-@_server_option
-@click.option(
-    "--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
-    help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.",
-)
-@click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
-              help="Component config [default: recipe/components.yaml; env: AYON_CONDA_CONFIG].")
+@_config_option
 @click.option("--build-number", type=click.IntRange(min=0), default=0, show_default=True,
               help="Build number; a rebuild of an already published addon set needs a higher one.")
-@click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
-              help="Bake this addon too (it needs a source entry in the config). Repeatable.")
-@click.option("--exclude-newer", metavar="DATE",
-              help="Resolve as if it were DATE (RFC 3339): only distributions uploaded before it.")
+@_pin_options
 @_command
 def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: str, config_path: Path | None,
         build_number: int, extra_addons: tuple[str, ...], exclude_newer: str | None, progress: Progress, json_out: bool) -> None:
@@ -395,11 +410,8 @@ def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | No
 
 
 @main.command()
-@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@_bundle_options
 @_channel_options
-@_server_option
-@click.option("--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
-              help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.")
 @click.option("--project", metavar="NAME",
               help="Use this project's override of the production/staging bundle (with --server).")
 @click.option("--server-version", metavar="VERSION",
@@ -419,18 +431,11 @@ def resolve(bundle_file: Path | None, channel: str, endpoint_url: str | None, se
     bundle's addon set), its URL and sha256. The channel index is cached and revalidated with
     one conditional request (cache: AYON_CONDA_CACHE_DIR).
     """
-    from .bundle import fetch_bundle, fetch_server_version, load_bundle_file
+    from .bundle import fetch_server_version
     from .pin import DEFAULT_BAKE
     from .submission import resolve as run_resolve
 
-    if project is not None and (bundle_file is not None or not server):
-        raise AyonCondaError("--project", "needs the bundle from a server", "pass --server URL (or AYON_SERVER_URL) instead of a bundle file")
-    if bundle_file is not None:
-        bundle = load_bundle_file(bundle_file, select)
-    elif server:
-        bundle = fetch_bundle(server, os.environ.get("AYON_API_KEY"), select, project)
-    else:
-        raise AyonCondaError("resolve", "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
+    bundle = _load_bundle("resolve", bundle_file, server, select, project)
     if server_version is None and server:
         server_version = fetch_server_version(server)
     progress.step(f"Resolving bundle '{bundle.name}' in {channel}")
@@ -483,15 +488,12 @@ def addons() -> None:
 
 
 @addons.command("upload")
-@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@_bundle_options
 @click.option("--to", "destination", required=True, metavar="s3://BUCKET/PREFIX",
               help="Where workers sync from (their AYON_ADDONS_S3_URI; by default they use "
                    "s3://$DEADLINE_JA_S3_BUCKET/$DEADLINE_JA_ROOT_PREFIX/ayon).")
 @click.option("--endpoint-url", metavar="URL",
               help="S3-compatible endpoint (MinIO, tests) [default: AWS_ENDPOINT_URL, else AWS].")
-@_server_option
-@click.option("--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
-              help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.")
 @click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
               help="Component config naming addon sources [default: recipe/components.yaml; env: AYON_CONDA_CONFIG]; "
                    "addons it does not list come from --server.")
@@ -511,18 +513,12 @@ def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str 
     """
     from . import s3
     from .addon_upload import upload_addons, workers_env
-    from .bundle import fetch_bundle, load_bundle_file
     from .config import load_config
     from .sources import Sources
 
     location = s3.S3Location.parse(destination)
     config = load_config(config_path)
-    if bundle_file is not None:
-        bundle = load_bundle_file(bundle_file, select)
-    elif server:
-        bundle = fetch_bundle(server, os.environ.get("AYON_API_KEY"), select)
-    else:
-        raise AyonCondaError("addons upload", "no bundle given", "pass a bundle JSON file, or --server URL (or AYON_SERVER_URL)")
+    bundle = _load_bundle("addons upload", bundle_file, server, select)
     sources = Sources(progress, server=_ayon_server(server))
     result = upload_addons(bundle, config, sources, location, s3.client(endpoint_url), progress, exclude=exclude)
     lines = [f"{a.status:15}  {a.entry.name} {a.entry.version}" for a in result.addons]
@@ -562,19 +558,10 @@ def mirror(source: str, destination: str, src_endpoint_url: str | None, dst_endp
 
 
 @main.command()
-@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@_bundle_options
 @_publish_channel_options
-@_server_option
-@click.option(
-    "--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
-    help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.",
-)
-@click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
-              help="Component config [default: recipe/components.yaml; env: AYON_CONDA_CONFIG].")
-@click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
-              help="Bake this addon too (it needs a source entry in the config). Repeatable.")
-@click.option("--exclude-newer", metavar="DATE",
-              help="Resolve as if it were DATE (RFC 3339): only distributions uploaded before it.")
+@_config_option
+@_pin_options
 @click.option("--verify-channel", "verify_channels", multiple=True, metavar="URL",
               help="Channel for python and the run requirements when verifying (name or URL). Repeatable. "
               "[default: conda-forge]")
