@@ -84,14 +84,10 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
-    from moto.server import ThreadedMotoServer
-
+    from ayon_conda.dev.local_s3 import local_s3
     from ayon_conda.dev.python_channel import make_python_channel
     from ayon_conda.dev.wheel_channel import add_wheel_packages
 
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="ayon-conda-bench-activate-") as tmp:
         work = Path(tmp)
         print("setting up: pin, build, channel with boto3, install ayon-publish-core ...", file=sys.stderr)
@@ -103,18 +99,9 @@ def main() -> int:
         prefix = work / "env"
         ayon_conda("verify", core, "--channel", (work / "channel").as_uri(), "--prefix", prefix, "-q")
 
-        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        server.start()
-        try:
-            host, port = server.get_host_and_port()
-            aws = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-                   "AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_CONFIG_FILE": os.devnull,
-                   "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-            os.environ.update(aws)
-            os.environ.pop("AWS_PROFILE", None)
+        with local_s3(BUCKET):
             import boto3
 
-            boto3.client("s3").create_bucket(Bucket=BUCKET)
             to = f"s3://{BUCKET}/ayon"
             ayon_conda("addons", "upload", BUNDLE, "--config", CONFIG, "--to", to, "--exclude", "maya",
                        "--exclude", "applications", "-q")
@@ -126,7 +113,7 @@ def main() -> int:
                 f"  core: {{client_dir: ayon_core, source: {{path: {ROOT / 'examples/addons/sample-ayon-core'}}}}}\n"
                 f"  bench_large: {{client_dir: bench_large, source: {{path: {large}}}}}\n")
             ayon_conda("addons", "upload", work / "large.json", "--config", work / "large.yaml", "--to", to, "-q")
-            large_zip = sum(o["Size"] for o in boto3.client("s3").list_objects_v2(Bucket=BUCKET, Prefix="ayon/addons/bench_large_1.0.0/")["Contents"])
+            large_zip = sum(o["Size"] for o in boto3.session.Session().client("s3").list_objects_v2(Bucket=BUCKET, Prefix="ayon/addons/bench_large_1.0.0/")["Contents"])
 
             env = {k: v for k, v in os.environ.items() if not k.startswith(("AYON_", "DEADLINE_"))}
             env.update({"CONDA_PREFIX": str(prefix), "AYON_ADDONS_S3_URI": to})
@@ -150,8 +137,6 @@ def main() -> int:
             warm_bash = [timed(source, warm_env) for _ in range(args.runs)]
             unconfigured_env = {k: v for k, v in env.items() if k != "AYON_ADDONS_S3_URI"}
             unconfigured = [timed(source, unconfigured_env) for _ in range(args.runs)]
-        finally:
-            server.stop()
 
     figures = {
         "warm_sync_step": summary(warm),

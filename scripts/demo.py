@@ -105,7 +105,8 @@ def main() -> int:
 def option_c(core_package: Path, channel: str | None) -> None:
     """ayon-publish-core on a worker: addons synced from S3 when the environment is activated."""
     try:
-        from moto.server import ThreadedMotoServer
+        from ayon_conda.dev.local_s3 import local_s3
+        import moto  # noqa: F401 - the S3 stand-in
     except ImportError:
         step("option C skipped: moto (the S3 stand-in) is not installed")
         return
@@ -122,22 +123,7 @@ def option_c(core_package: Path, channel: str | None) -> None:
     prefix = OUT / "core-env"
     ayon_conda("verify", core_package, "--channel", channel, "--prefix", prefix)
 
-    import logging
-
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    try:
-        host, port = server.get_host_and_port()
-        # moto's credentials and endpoint only: nothing reaches a real AWS account
-        aws = {"AWS_ACCESS_KEY_ID": "demo", "AWS_SECRET_ACCESS_KEY": "demo", "AWS_DEFAULT_REGION": "us-east-1",
-               "AWS_ENDPOINT_URL": f"http://{host}:{port}", "AWS_CONFIG_FILE": os.devnull,
-               "AWS_SHARED_CREDENTIALS_FILE": os.devnull}
-        os.environ.update(aws)
-        os.environ.pop("AWS_PROFILE", None)
-        import boto3
-
-        boto3.client("s3").create_bucket(Bucket="demo-job-attachments")
+    with local_s3("demo-job-attachments"):  # moto's endpoint and credentials: no real AWS account
         step("option C: upload the bundle's addons to the queue's job attachments bucket")
         ayon_conda("addons", "upload", ROOT / "examples/bundles/sample.json", "--config",
                    ROOT / "examples/sample-components.yaml", "--to", "s3://demo-job-attachments/DeadlineCloud/ayon",
@@ -155,8 +141,6 @@ def option_c(core_package: Path, channel: str | None) -> None:
             print(f"$ source .../activate.d/ayon-publish-core.sh && ayon publish ...   # {attempt}", flush=True)
             subprocess.run(["bash", "-c", script], check=True, env=env)
         print((OUT / "addon-cache" / "logs" / "activate.log").read_text(), end="")
-    finally:
-        server.stop()
 
 
 def _run() -> None:
