@@ -35,6 +35,15 @@ def error_line(result: Result) -> str:
     return errors[0]
 
 
+def refused(result: Result, *needles: str) -> str:
+    """The one error line, which must say what to do (after '; ') and mention every needle."""
+    line = error_line(result)
+    assert "; " in line, f"no way out in: {line}"
+    for needle in needles:
+        assert needle in line, f"{needle!r} not in: {line}"
+    return line
+
+
 def json_out(result: Result) -> dict:
     return json.loads(result.stdout)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, SAMPLE_BUNDLE, error_line, json_out, run_cli
+from conftest import REPO, SAMPLE_BUNDLE, json_out, run_cli
 
 IAM = REPO / "channel" / "iam"
 POLICIES = sorted(IAM.glob("*.json"))

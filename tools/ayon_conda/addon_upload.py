@@ -126,19 +126,6 @@ def _checked(kind: str, value: str, origin: str) -> str:
         raise AyonCondaError(origin, str(exc), "rename it in AYON") from None
 
 
-def _get_or_none(client: Any, location: s3.S3Location, key: str) -> bytes | None:
-    from botocore.exceptions import ClientError
-
-    try:
-        return client.get_object(Bucket=location.bucket, Key=key)["Body"].read()
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            return None
-        raise s3.explain(exc, f"s3://{location.bucket}/{key}") from None
-    except Exception as exc:
-        raise s3.explain(exc, f"s3://{location.bucket}/{key}") from None
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -150,7 +137,7 @@ def _upload_addon(client: Any, location: s3.S3Location, name: str, version: str,
     files_sha = tree_sha256(package_dir, origin)
     manifest_key = location.key(addon_store.addon_manifest_key(name, version))
     manifest_url = f"s3://{location.bucket}/{manifest_key}"
-    existing = _get_or_none(client, location, manifest_key)
+    existing = s3.get_or_none(client, location.bucket, manifest_key)
     if existing is not None:
         try:
             published, published_files = addon_store.parse_addon_manifest(existing)

@@ -208,6 +208,20 @@ def stat_object(s3: Any, bucket: str, key: str) -> StoredObject | None:
     return StoredObject(int(head["ContentLength"]), sha256)
 
 
+def get_or_none(s3: Any, bucket: str, key: str) -> bytes | None:
+    """An object's bytes, or None when there is no such key; other failures as one line."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise explain(exc, f"s3://{bucket}/{key}") from None
+    except Exception as exc:
+        raise explain(exc, f"s3://{bucket}/{key}") from None
+
+
 def put_create_only(
     s3: Any,
     bucket: str,

@@ -104,16 +104,7 @@ class S3Channel:
         return json.loads(data) if data is not None else None
 
     def _get(self, key: str) -> bytes | None:
-        from botocore.exceptions import ClientError
-
-        try:
-            return self.client.get_object(Bucket=self.where.bucket, Key=key)["Body"].read()
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                return None
-            raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
-        except Exception as exc:
-            raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+        return s3.get_or_none(self.client, self.where.bucket, key)
 
     # -- writing ---------------------------------------------------------------------------------
     def upload(self, package: PackageFile, progress: Progress) -> str:
