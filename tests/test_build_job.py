@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML
 
-from conftest import EXAMPLES, REPO, SAMPLE_BUNDLE, SAMPLE_CONFIG
+from conftest import EXAMPLES, REPO, SAMPLE_BUNDLE, SAMPLE_CONFIG, json_out, run_cli
 from support import openjd
 from support.openjd import BUILD_JOB, AwsProfile, session_env
 
@@ -102,3 +102,29 @@ def test_build_job_fails_clearly(moto_s3, worker, tmp_path: Path):
     assert result.returncode != 0
     assert "error: " in result.stdout and str(broken / "bad.json") in result.stdout  # ayon-conda's own line
     assert f"openjd_fail: 1 of 1 bundles of task 1 failed ({broken / 'bad.json'})" in result.stdout
+
+
+def test_parallel_releases_of_one_core_version_keep_the_first_core_package(sync_channel, tmp_path: Path, monkeypatch):
+    """Two tasks release bundles with the same new core version at once: both find no
+    ayon-publish-core of it and build their own (different bytes: each from its bundle's lock).
+    The one published second keeps the first's core package instead of failing."""
+    import ayon_conda.releasing as releasing
+
+    bundles, config = two_bundles(tmp_path)
+    channel = tmp_path / "channel"
+    common = ["--config", config, "--channel", channel, "--verify-channel", sync_channel, "--json"]
+    first = json_out(run_cli("release", bundles / "a-sample.json", *common))
+    assert first["core"] is not None
+
+    real, looked = releasing._builds_in, []
+
+    def before_the_first_published(channel, package):  # this task looked before the other one published
+        looked.append(package.name)
+        return {} if len(looked) == 1 else real(channel, package)
+
+    monkeypatch.setattr(releasing, "_builds_in", before_the_first_published)
+    second = json_out(run_cli("release", bundles / "b-sample-2.json", *common))
+    assert looked == ["ayon-publish-core", "ayon-publish-core"]
+    assert second["status"] == "released" and second["core"] is None and second["core_existing"] == [first["core"]]
+    indexed = json.loads((channel / "noarch" / "repodata.json").read_text())["packages.conda"]
+    assert sorted(indexed) == sorted([first["filename"], second["filename"], first["core"]])

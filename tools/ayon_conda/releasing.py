@@ -12,7 +12,8 @@ spec ``name ==version pyh<hash>_*`` then resolves to the new build).
 The same build also writes ``ayon-publish-core`` (:mod:`ayon_conda.packages`), whose pin covers the
 core version alone: every bundle with that core shares one spec. It is verified and published
 with the release that first brings its core version to the channel; later releases keep the one
-that is there (publishing theirs would be a different file under a published name).
+that is there (publishing theirs would be a different file under a published name), also when
+it arrives while they run (releases of several bundles with a new core version in parallel).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from .building import SUBDIR, BuildOptions, build
 from .bundle import Bundle
 from .channels import Channel
 from .config import Config
+from .errors import AyonCondaError
 from .packages import Package, packages
 from .pin import Pin
 from .pinning import baked_addons, make_lock
@@ -132,7 +134,17 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
         for path in to_publish:  # nothing is published that a real installer has not installed and run
             result = verify(path, list(options.verify_channels), progress, endpoint_url=options.endpoint_url)
             verified = verified or result
-        published = publish(to_publish, channel, progress)
+        try:
+            published = publish(to_publish, channel, progress)
+        except AyonCondaError:
+            # A release of another bundle with this core version (a parallel task of a farm job)
+            # published its ayon-publish-core since the check above: keep that one, publish ours.
+            meanwhile = [] if core_existing else sorted(_builds_in(channel, core))
+            if not meanwhile:
+                raise
+            progress.step(f"{', '.join(meanwhile)} was published meanwhile: keeping it")
+            core_existing = meanwhile
+            published = publish([built[full.name]], channel, progress)
     return ReleaseResult(bundle.name, pin.spec, channel.url, RELEASED, sorted(existing), built[full.name].name,
                          verified, published, core=None if core_existing else built[core.name].name,
                          core_existing=core_existing)
