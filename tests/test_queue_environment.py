@@ -14,14 +14,14 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ayon_conda.submission import queue_parameters
 from conftest import EXAMPLES, SAMPLE_BUNDLE, SAMPLE_CONFIG, run_cli
 from support import openjd
-from support.openjd import CHECK_JOB, QUEUE_ENV, TEST_JOBS, AwsProfile, session_env
+from support.openjd import BUILD_JOB, CHECK_JOB, QUEUE_ENV, TEST_JOBS, AwsProfile, session_env
 
-pytestmark = pytest.mark.network  # the sample packages are built from PyPI wheels
-
+NETWORK = pytest.mark.network  # the sample packages are built from PyPI wheels; pip installs py-rattler
 SHOW_ENV = TEST_JOBS / "show-env-job.yaml"
 PUBLISH = TEST_JOBS / "publish-job.yaml"
 SCRIPT = openjd.embedded_file(QUEUE_ENV, "Setup")
@@ -87,10 +87,17 @@ def package_id(package: Path) -> tuple[str, str, str]:
 
 
 # -- the templates ---------------------------------------------------------------------------------
-@pytest.mark.parametrize("template", [QUEUE_ENV, CHECK_JOB, SHOW_ENV, PUBLISH], ids=lambda p: p.name)
+@pytest.mark.parametrize("template", [QUEUE_ENV, BUILD_JOB, CHECK_JOB, SHOW_ENV, PUBLISH], ids=lambda p: p.name)
 def test_templates_pass_openjd_check(template: Path):
     result = openjd.openjd("check", template)
     assert result.returncode == 0 and "passes validation checks" in result.stdout, result.stdout
+
+
+@pytest.mark.parametrize("template", [QUEUE_ENV, BUILD_JOB], ids=lambda p: p.name)
+def test_every_parameter_is_documented(template: Path):
+    readme = (QUEUE_ENV.parent / "README.md").read_text()
+    for parameter in yaml.safe_load(template.read_text())["parameterDefinitions"]:
+        assert f"| `{parameter['name']}` |" in readme, parameter["name"]
 
 
 def test_queue_environment_fits_deadline_cloud():
@@ -99,8 +106,8 @@ def test_queue_environment_fits_deadline_cloud():
 
 
 def test_embedded_script_runs_on_python_3_9_and_holds_no_format_strings(tmp_path: Path):
-    """The worker's python may be old (the script then says that py-rattler needs 3.10); OpenJD
-    would substitute ``{{...}}`` inside it, so the script takes everything as arguments."""
+    """The worker's python may be older than py-rattler needs: the script must still run and say
+    so. OpenJD would substitute ``{{...}}`` inside it, so it takes everything as arguments."""
     assert "{{" not in SCRIPT and "}}" not in SCRIPT
     script = tmp_path / "ayon_conda_queue_env.py"
     script.write_text(SCRIPT)
@@ -120,6 +127,7 @@ def test_environment_changes_are_openjd_lines(script_module):
 
 
 # -- ayon-publish from S3 ---------------------------------------------------------------------------
+@NETWORK
 def test_ayon_runs_in_the_environment_and_the_environment_is_reused(
         conda_packages, s3_channel, python_channel, worker, profile, sample_package, tmp_path: Path):
     cache = tmp_path / "node-cache"
@@ -149,6 +157,7 @@ def test_ayon_runs_in_the_environment_and_the_environment_is_reused(
     assert (cache / "envs" / f"{env.name}.json").read_text() == marker
 
 
+@NETWORK
 def test_concurrent_sessions_create_the_environment_once_and_a_broken_one_is_replaced(
         conda_packages, s3_channel, python_channel, worker, sample_package, tmp_path: Path):
     cache = tmp_path / "node-cache"
@@ -173,6 +182,7 @@ def test_concurrent_sessions_create_the_environment_once_and_a_broken_one_is_rep
     assert f"Reusing the environment {env}" in again.stdout
 
 
+@NETWORK
 def test_bad_specs_and_channels_fail_the_session_clearly(s3_channel, python_channel, worker, moto_s3, tmp_path: Path):
     cache = tmp_path / "node-cache"
     channels = f"{s3_channel} {python_channel}"
@@ -204,6 +214,7 @@ def test_empty_packages_do_nothing(python_channel, worker, tmp_path: Path):
 
 
 # -- ayon-publish-core: activation scripts run through the environment --------------------------------
+@NETWORK
 def test_core_package_syncs_the_addons_on_activation_and_publishes(
         moto_s3, sample_package, sample_core_package, sync_channel, worker, tmp_path: Path):
     channel = f"s3://{moto_s3.new_bucket('studio-conda')}/ayon"
@@ -234,6 +245,7 @@ def test_core_package_syncs_the_addons_on_activation_and_publishes(
     assert (tmp_path / "report" / "publish-report.json").is_file()
 
 
+@NETWORK
 def test_py_rattler_is_installed_for_a_python_without_it(python_channel, worker, tmp_path: Path):
     """A service-managed fleet's python has no py-rattler: pip installs it once per node into the
     cache directory (needs PyPI), and later sessions use it from there."""
@@ -251,3 +263,4 @@ def test_py_rattler_is_installed_for_a_python_without_it(python_channel, worker,
     second = openjd.run(SHOW_ENV, values, worker)
     assert second.returncode == 0 and "Installing py-rattler" not in second.stdout, second.stdout
     assert f"Reusing the environment {env}" in second.stdout
+

@@ -15,7 +15,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[2]
 QUEUE_ENV = REPO / "channel" / "queue-environment.yaml"
 BUILD_JOB = REPO / "channel" / "build-job.yaml"
-CHECK_JOB = REPO / "channel" / "examples" / "check-ayon-job.yaml"
+CHECK_JOB = REPO / "channel" / "examples" / "check-ayon" / "template.yaml"
 TEST_JOBS = Path(__file__).resolve().parents[1] / "openjd"
 BIN = Path(sys.executable).parent  # the test environment's bin: openjd, python (with py-rattler), ayon-conda
 
