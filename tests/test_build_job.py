@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from conftest import EXAMPLES, REPO, SAMPLE_BUNDLE, SAMPLE_CONFIG, json_out, run
 from support import openjd
 from support.openjd import BUILD_JOB, AwsProfile, session_env
 
-pytestmark = pytest.mark.network  # pin resolves with uv; the builds fetch wheels
+NETWORK = pytest.mark.network  # pin resolves with uv; the builds fetch wheels
 
 SECOND = "0.2.0-sample.2"
 
@@ -56,6 +57,7 @@ def repodata(moto_s3, bucket: str) -> dict:
     return json.loads(body)["packages.conda"]
 
 
+@NETWORK
 def test_build_job_releases_each_bundle_in_its_task_and_a_rerun_builds_nothing(
         moto_s3, sync_channel, worker, tmp_path: Path):
     bundles, config = two_bundles(tmp_path)
@@ -82,6 +84,13 @@ def test_build_job_releases_each_bundle_in_its_task_and_a_rerun_builds_nothing(
     assert after == before  # nothing built, uploaded or re-indexed
 
 
+def test_release_script_is_valid_bash(tmp_path: Path):
+    script = tmp_path / "release-bundles.sh"
+    script.write_text(openjd.embedded_file(BUILD_JOB, "Release"))
+    proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
 def test_build_job_fails_clearly(moto_s3, worker, tmp_path: Path):
     empty = tmp_path / "no-bundles"
     empty.mkdir()
@@ -104,6 +113,7 @@ def test_build_job_fails_clearly(moto_s3, worker, tmp_path: Path):
     assert f"openjd_fail: 1 of 1 bundles of task 1 failed ({broken / 'bad.json'})" in result.stdout
 
 
+@NETWORK
 def test_parallel_releases_of_one_core_version_keep_the_first_core_package(sync_channel, tmp_path: Path, monkeypatch):
     """Two tasks release bundles with the same new core version at once: both find no
     ayon-publish-core of it and build their own (different bytes: each from its bundle's lock).
