@@ -4,7 +4,9 @@ pin examples/bundles/sample.json -> build the packages (ayon-publish, ayon-publi
 ayon-publish (py-rattler installs the file into a throwaway environment and runs its ``ayon``) ->
 publish both to a local channel, out/demo/channel -> install ayon-publish from that channel with
 py-rattler, as a worker would, and run ``ayon`` there, including a sample farm publish -> resolve
-the bundle's exact package in the channel, as a job submission does. Then option C:
+the bundle's exact package in the channel, as a job submission does -> two Deadline Cloud sessions
+run locally by openjd-cli: channel/queue-environment.yaml installs that package (then reuses the
+environment) and the job runs ``ayon --version`` and ``--self-check``. Then option C:
 ayon-publish-core (ayon-core alone) is installed, the bundle's addons are uploaded to S3 (moto's
 server on 127.0.0.1 stands in for AWS), and activating the environment as a Deadline Cloud session
 would syncs them, so the same farm publish runs with the synced addons.
@@ -95,11 +97,39 @@ def main() -> int:
     step("submission: resolve the bundle's exact package in the channel")
     ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", channel_dir)
 
+    queue_session(channel_dir, channel)
     option_c(core_package, channel if args.channel else None)
 
     step("done")
     print(f"packages: {package}\n          {core_package}\nchannel: {channel_dir}\nenvironment: {env_prefix}")
     return 0
+
+
+def queue_session(channel_dir: Path, python_channel: str) -> None:
+    """A Deadline Cloud session run locally by openjd-cli: channel/queue-environment.yaml installs
+    the bundle's exact package (CondaPackages as a job submission sets it), the job runs ayon;
+    the second session reuses the environment."""
+    from ayon_conda.submission import queue_parameters
+
+    openjd = shutil.which("openjd", path=str(Path(sys.executable).parent)) or shutil.which("openjd")
+    if not openjd:
+        step("queue environment skipped: openjd-cli is not installed")
+        return
+    bundle = json.loads((ROOT / "examples/bundles/sample.json").read_text())
+    values = queue_parameters(bundle, f"{channel_dir.as_uri()} {python_channel}")
+    step("Deadline Cloud: two sessions with channel/queue-environment.yaml run ayon (openjd run)")
+    job, env_template = "channel/examples/check-ayon/template.yaml", "channel/queue-environment.yaml"
+    params = [f"CondaPackages={values['CondaPackages']}", f"CondaChannels={values['CondaChannels']}",
+              f"CondaEnvCacheDir={OUT / 'queue-env-cache'}"]
+    shown = ("Solved", "Creating the environment", "Created the environment", "Reusing the environment", "ayon-publish ")
+    for _ in range(2):
+        print(f"$ openjd run {job} --environment {env_template} " + " ".join(f"-p '{p}'" for p in params), flush=True)
+        cmd = [openjd, "run", job, "--environment", env_template, *(a for p in params for a in ("-p", p))]
+        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT).stdout
+        for line in out.splitlines():
+            text = line.split("\t", 1)[-1]
+            if text.startswith(shown):
+                print(f"  {text}")
 
 
 def option_c(core_package: Path, channel: str | None) -> None:

@@ -405,7 +405,8 @@ def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | No
     from .publishing import publish as run_publish
 
     channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
-    result = run_publish(list(packages), channel, progress, dry_run=dry_run, skip_released=skip_released)
+    result = run_publish(list(packages), channel, progress, dry_run=dry_run,
+                         keep_released=packages if skip_released else ())
     _emit(json_out, result.to_dict(), "\n".join(result.lines()))
 
 

@@ -10,7 +10,7 @@ the same command run again finds it "already published" and indexes it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,19 +68,19 @@ def check_packages(paths: Sequence[Path]) -> list[PackageFile]:
     return list(packages.values())
 
 
-def plan(packages: Sequence[PackageFile], channel: Channel, *, skip_released: bool = False) -> list[Step]:
+def plan(packages: Sequence[PackageFile], channel: Channel, *, keep_released: Collection[Path] = ()) -> list[Step]:
     """What to do with each package; refuses before any write if a name holds another file.
 
-    With ``skip_released`` a package is not published when another build of the same name,
-    version and build-string prefix (for our pins: the same addon set) is in the channel, even
-    one under the same file name: nothing is replaced, nothing is refused.
+    A package in ``keep_released`` is not published when another build of the same name, version
+    and build-string prefix (for our pins: the same addon set) is in the channel, even one under
+    the same file name: nothing is replaced, nothing is refused.
     """
     steps = []
     for package in packages:
         location = channel.location(package.subdir, package.filename)
         stored = channel.stat(package.subdir, package.filename)
         identical = stored is not None and stored.sha256 == package.sha256
-        if not identical and skip_released and released_builds(
+        if not identical and package.path in keep_released and released_builds(
                 channel, package.subdir, package.name, package.version, build_prefix(package.build)):
             steps.append(Step(package, location, KEPT))  # also when this very name holds another build
         elif stored is None:
@@ -106,14 +106,15 @@ def upload(step: Step, channel: Channel, progress: Progress) -> Step:
 
 
 def publish(paths: Sequence[Path], channel: Channel, progress: Progress, *, dry_run: bool = False,
-            skip_released: bool = False) -> PublishResult:
-    """Publish package files to ``channel`` (append-only, index last)."""
+            keep_released: Collection[Path] = ()) -> PublishResult:
+    """Publish package files to ``channel`` (append-only, index last); see :func:`plan` for
+    ``keep_released``."""
     if not paths:
         raise AyonCondaError("publish", "no package given", "pass one or more .conda files")
     progress.step(f"Checking {len(paths)} package file(s)")
     packages = check_packages(paths)
     channel.check()
-    steps = plan(packages, channel, skip_released=skip_released)
+    steps = plan(packages, channel, keep_released={Path(p) for p in keep_released})
     subdirs = sorted({p.subdir for p in packages} | {"noarch"})
     if dry_run:
         return PublishResult(channel.url, steps, subdirs, dry_run=True)

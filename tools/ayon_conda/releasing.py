@@ -12,7 +12,8 @@ spec ``name ==version pyh<hash>_*`` then resolves to the new build).
 The same build also writes ``ayon-publish-core`` (:mod:`ayon_conda.packages`), whose pin covers the
 core version alone: every bundle with that core shares one spec. It is verified and published
 with the release that first brings its core version to the channel; later releases keep the one
-that is there (publishing theirs would be a different file under a published name).
+that is there (publishing theirs would be a different file under a published name), also when
+it arrives while they run (releases of several bundles with a new core version in parallel).
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ from .building import SUBDIR, BuildOptions, build
 from .bundle import Bundle
 from .channels import Channel, released_builds
 from .config import Config
+from .errors import AyonCondaError
 from .packages import packages
 from .pin import Pin
 from .pinning import baked_addons, make_lock
 from .progress import Progress
-from .publishing import PublishResult, publish
+from .publishing import KEPT, PublishResult, publish
 from .sources import Sources
 from .verify import VerifyResult, verify
 
@@ -125,7 +127,18 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
         for path in to_publish:  # nothing is published that a real installer has not installed and run
             result = verify(path, list(options.verify_channels), progress, endpoint_url=options.endpoint_url)
             verified = verified or result
-        published = publish(to_publish, channel, progress)
+        try:
+            # Another release of this core version (a parallel task of a farm job) may publish its
+            # ayon-publish-core meanwhile: then keep that one.
+            published = publish(to_publish, channel, progress, keep_released=[built[core.name]])
+        except AyonCondaError:
+            # ... even when it did so between our plan and our upload.
+            if core_existing or not _released(channel, core.pin):
+                raise
+            progress.step(f"another release published {core.name} {core.pin.version} meanwhile: keeping it")
+            published = publish([built[full.name]], channel, progress)
+        if not any(s.package.path == built[core.name] and s.action != KEPT for s in published.steps):
+            core_existing = sorted(_released(channel, core.pin))
     return ReleaseResult(bundle.name, pin.spec, channel.url, RELEASED, sorted(existing), built[full.name].name,
                          verified, published, core=None if core_existing else built[core.name].name,
                          core_existing=core_existing)
