@@ -173,3 +173,12 @@ def test_stage_command_writes_the_same_files_as_the_native_build(sample_lock: Pa
         for p in (tmp_path / "sp").rglob("*") if p.is_file()
     }
     assert staged == {k: v for k, v in contents.items() if not k.startswith("info/")}
+
+
+def test_compression_level_changes_the_bytes_not_the_contents(sample_lock: Path, sample_package: Path, tmp_path: Path):
+    out = json_out(run_cli("build", sample_lock, "-o", tmp_path, "--compression-level", "19", "--json"))
+    smaller = Path(out["path"])
+    assert smaller.name == sample_package.name and smaller.stat().st_size < sample_package.stat().st_size
+    assert read_package(smaller) == read_package(sample_package)
+    again = json_out(run_cli("build", sample_lock, "-o", tmp_path / "again", "--compression-level", "19", "--json"))
+    assert again["sha256"] == out["sha256"]  # reproducible at any one level

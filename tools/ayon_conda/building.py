@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Protocol
 
 from .addon_tree import AddonMeta, addon_meta
+from .archive import ZSTD_LEVEL
 from .cache import sha256_file
 from .errors import AyonCondaError
 from .lock import Lock
@@ -37,6 +38,7 @@ class BuildOptions:
     cache: Path | None = None
     source_date_epoch: int | None = None  # overrides the lock's (SOURCE_DATE_EPOCH)
     channels: tuple[str, ...] = ("conda-forge",)  # rattler-build/conda-build: build and test environments
+    compression_level: int = ZSTD_LEVEL  # native backend: zstd level of the .conda (part of its bytes)
 
     def epoch(self, lock: Lock) -> int:
         return self.source_date_epoch if self.source_date_epoch is not None else lock.package.source_date_epoch
@@ -66,9 +68,14 @@ class Backend(Protocol):
 
 
 def fetch_and_stage(
-    package: Package, site_packages: Path, options: BuildOptions, prefix: Path | None = None
+    package: Package, site_packages: Path, options: BuildOptions, prefix: Path | None = None,
+    vendor_from: Path | None = None,
 ) -> tuple[StagedTree, dict[str, AddonMeta]]:
-    """Fetch every source and wheel of ``package`` (checked against its sha256) and stage them."""
+    """Fetch every source and wheel of ``package`` (checked against its sha256) and stage them.
+
+    ``vendor_from``: the lock's vendored tree as this build already installed it for another
+    package (linked instead of unpacking the wheels again).
+    """
     progress, lock = options.progress, package.lock
     sources = Sources(progress, offline=options.offline, server=options.server, wheelhouse=options.wheelhouse, cache=options.cache)
     trees = {}
@@ -76,10 +83,10 @@ def fetch_and_stage(
         progress.step(f"Addon {addon.name} {addon.version} ({addon.source.kind})")
         trees[addon.name] = sources.open(addon, lock)
     wheels = {}
-    if package.vendored:
+    if package.vendored and vendor_from is None:
         progress.step(f"Wheels: {len(lock.vendored)} vendored distributions")
         wheels = fetch_wheels(lock, progress, wheelhouse=options.wheelhouse, offline=options.offline, cache=options.cache)
-    tree = stage(package, trees, wheels, site_packages, prefix)
+    tree = stage(package, trees, wheels, site_packages, prefix, vendor_from)
     return tree, {name: addon_meta(path) for name, path in trees.items()}
 
 

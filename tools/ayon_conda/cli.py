@@ -164,7 +164,7 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
 
 
 def _build_options(progress: Progress, offline: bool, wheelhouse: Path | None, server: str | None,
-                   channels: tuple[str, ...] = ()):
+                   channels: tuple[str, ...] = (), compression_level: int | None = None):
     from .building import BuildOptions
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
@@ -172,7 +172,9 @@ def _build_options(progress: Progress, offline: bool, wheelhouse: Path | None, s
         raise AyonCondaError("SOURCE_DATE_EPOCH", f"'{epoch}' is not a number of seconds", "unset it or fix it")
     if wheelhouse is not None and not wheelhouse.is_dir():
         raise AyonCondaError(wheelhouse, "no such directory", "fill one with ayon-conda fetch LOCK --wheelhouse DIR")
-    extra = {"channels": channels} if channels else {}
+    extra: dict[str, Any] = {"channels": channels} if channels else {}
+    if compression_level is not None:
+        extra["compression_level"] = compression_level
     return BuildOptions(progress=progress, offline=offline, wheelhouse=wheelhouse, server=_ayon_server(server),
                         source_date_epoch=int(epoch) if epoch else None, **extra)
 
@@ -192,11 +194,14 @@ def _offline_options(func: Callable) -> Callable:
                    "or recipe/meta.yaml rendered from the lock; the tool must be on PATH, e.g. through pixi).")
 @click.option("-c", "--channel", "channels", multiple=True, metavar="URL",
               help="rattler-build/conda-build: channel for the build and test environments. Repeatable. [default: conda-forge]")
+@click.option("--compression-level", type=click.IntRange(1, 22), default=None, metavar="1-22",
+              help="native backend: zstd level of the packages (part of their bytes: keep it for identical "
+              "rebuilds). [default: 12, fast; conda's usual is 19]")
 @_offline_options
 @_server_option
 @_command
-def build(lock_path: Path, output_dir: Path, backend: str, channels: tuple[str, ...], offline: bool, wheelhouse: Path | None,
-          server: str | None, progress: Progress, json_out: bool) -> None:
+def build(lock_path: Path, output_dir: Path, backend: str, channels: tuple[str, ...], compression_level: int | None,
+          offline: bool, wheelhouse: Path | None, server: str | None, progress: Progress, json_out: bool) -> None:
     """Build the packages of a lock into DIR/noarch/.
 
     Writes ayon-publish (every baked addon) and ayon-publish-core (ayon-core alone, with
@@ -211,7 +216,8 @@ def build(lock_path: Path, output_dir: Path, backend: str, channels: tuple[str, 
 
     chosen = get_backend(backend)
     lock = Lock.load(lock_path)
-    results = run_build(lock, output_dir, chosen, _build_options(progress, offline, wheelhouse, server, channels))
+    results = run_build(lock, output_dir, chosen,
+                        _build_options(progress, offline, wheelhouse, server, channels, compression_level))
     # The top-level keys describe the full package (as before); "packages" lists every package.
     _emit(json_out, {**results[0].to_dict(), "packages": [r.to_dict() for r in results]},
           "\n".join(f"{r.path}  sha256:{r.sha256}" for r in results))

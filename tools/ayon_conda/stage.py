@@ -23,6 +23,7 @@ are not shipped: they would land outside the private directory).
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -103,6 +104,7 @@ def stage(
     wheels: Mapping[str, Path],
     site_packages: Path,
     prefix: Path | None = None,
+    vendor_from: Path | None = None,
 ) -> StagedTree:
     """Write ``package``'s files under ``site_packages`` (and ``prefix``) from verified sources and wheels."""
     lock = package.lock
@@ -124,7 +126,10 @@ def stage(
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
 
-    if package.vendored:
+    if package.vendored and vendor_from is not None:
+        # the lock's wheels, installed for another package of the same build: link, don't unpack again
+        shutil.copytree(vendor_from, tree.vendor_dir, copy_function=os.link)
+    elif package.vendored:
         tree.vendor_dir.mkdir(exist_ok=True)
         # The discarded scheme dirs sit beside the vendor dir at a fixed relative place, so the
         # RECORD files installer writes are the same whatever the staging directory is.
