@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import collections
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -59,6 +60,7 @@ class CountingMotoServer(ThreadedMotoServer):
                 self.counts[environ["REQUEST_METHOD"]] += 1
             return app(environ, start_response)
 
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log
         self._server = make_server(self._ip_address, self._port, counting, True, request_handler=MotoRequestHandler)
         self._server_ready_event.set()
         self._server.serve_forever()

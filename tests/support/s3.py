@@ -4,6 +4,7 @@ py-rattler's own S3 client alike (never moto's in-process mock)."""
 from __future__ import annotations
 
 import itertools
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,7 @@ class MotoS3:
 
 
 def start_moto() -> MotoS3:
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's per-request log
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

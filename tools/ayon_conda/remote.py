@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import threading
 import urllib.parse
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ class Counters:
         self.bytes += size
 
 
-class Remote:
+class Remote(ABC):
     """A channel root; paths are relative to it (``noarch/repodata.json``)."""
 
     url: str
@@ -68,13 +69,13 @@ class Remote:
     def file_url(self, path: str) -> str:
         return f"{self.url.rstrip('/')}/{path}"
 
+    @abstractmethod
     def get(self, path: str, etag: str | None = None) -> Fetched | None:
         """The file at ``path``; ``None`` if it still has ``etag``. Raises :class:`Missing`."""
-        raise NotImplementedError
 
+    @abstractmethod
     def get_range(self, path: str, start: int, end: int) -> Fetched:
         """Bytes ``start`` to ``end`` (exclusive) of ``path``."""
-        raise NotImplementedError
 
     def _count(self, size: int) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+from abc import ABC, abstractmethod
 from collections import deque
 from pathlib import Path
 
@@ -89,7 +90,7 @@ def take_package(output: Path, package: Package, tool: str, out_path: Path) -> N
     shutil.copyfile(expected, out_path)
 
 
-class ExternalBackend:
+class ExternalBackend(ABC):
     """A backend that runs a recipe build tool; subclasses say which tool and how to call it."""
 
     name: str
@@ -99,8 +100,9 @@ class ExternalBackend:
     def __init__(self) -> None:
         self.executable = find_tool(self.tool, self.how_to_get)
 
+    @abstractmethod
     def command(self, recipes: RenderedRecipes, output: Path, work: Path, channels: tuple[str, ...]) -> list[str]:
-        raise NotImplementedError
+        """The tool's command line that builds ``recipes`` into ``output``."""
 
     def build(self, package: Package, out_path: Path, options: BuildOptions) -> None:
         with tempfile.TemporaryDirectory(prefix=f"ayon-conda-{self.name}-") as tmp:
