@@ -39,13 +39,13 @@ def main() -> int:
         timed(["pin", str(BUNDLE), "--config", str(CONFIG), "-o", str(lock)], env)
         cold = timed(["render", str(lock), "-o", str(work / "cold")], env)
         warm = [timed(["render", str(lock), "-o", str(work / f"warm{i}")], env) for i in range(5)]
-        rendered = next((work / "warm0").iterdir())
+        rendered = work / "warm0"  # one recipe directory per package of the lock
         figures = {
             "render_cold_seconds": round(cold, 3),
             "render_warm_seconds_median": round(statistics.median(warm), 3),
             "render_warm_seconds_all": [round(t, 3) for t in warm],
             "rendered_bytes": tree_bytes(rendered),
-            "payload_bytes": tree_bytes(rendered / "payload"),
+            "payload_bytes": sum(tree_bytes(d / "payload") for d in rendered.iterdir()),
             "cpus": os.cpu_count(),
         }
     if args.json:
@@ -53,7 +53,8 @@ def main() -> int:
     else:
         print(f"render, cold     {figures['render_cold_seconds']:.2f} s  (wheels from PyPI)")
         print(f"render, warm     {figures['render_warm_seconds_median']:.2f} s  (median of 5)")
-        print(f"rendered size    {figures['rendered_bytes'] / 1e6:.2f} MB  (payload {figures['payload_bytes'] / 1e6:.2f} MB)")
+        print(f"rendered size    {figures['rendered_bytes'] / 1e6:.2f} MB  (both packages; payloads "
+              f"{figures['payload_bytes'] / 1e6:.2f} MB)")
     return 0
 
 
