@@ -69,7 +69,7 @@ class FakePackage:
         return Lock(bundle=bundle, package=package, addons=addons, vendored=vendored, conda_requirements=())
 
     def metas(self) -> dict[str, AddonMeta]:
-        return {name: AddonMeta(name, version, CLIENT_DIRS.get(name), self.server_range, self.launcher_range, {})
+        return {name: AddonMeta(name, version, CLIENT_DIRS.get(name), self.server_range, self.launcher_range)
                 for name, version in self.addons.items()}
 
     @property

@@ -27,7 +27,6 @@ class AddonMeta:
     client_dir: str | None
     ayon_server_version: str | None
     ayon_launcher_version: str | None
-    ayon_required_addons: Mapping[str, str]
 
 
 def read_package_py(root: Path) -> dict[str, Any]:
@@ -56,14 +55,12 @@ def addon_meta(root: Path) -> AddonMeta:
         value = values.get(key)
         return str(value) if value is not None else None
 
-    required = values.get("ayon_required_addons") or {}
     return AddonMeta(
         name=text("name"),
         version=text("version"),
         client_dir=text("client_dir"),
         ayon_server_version=text("ayon_server_version"),
         ayon_launcher_version=text("ayon_launcher_version"),
-        ayon_required_addons={str(k): str(v) for k, v in required.items()} if isinstance(required, Mapping) else {},
     )
 
 

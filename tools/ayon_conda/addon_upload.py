@@ -31,6 +31,7 @@ from ayon_publish.addon_store import AddonEntry, ManifestError
 
 from . import s3
 from .addon_tree import check_version, client_package_dir, find_client_dir
+from .archive import ZIP_EPOCH_MIN, zip_entry
 from .archives import iter_tree, tree_sha256
 from .bundle import Bundle
 from .config import AddonConfig, Config, SourceRule
@@ -39,7 +40,6 @@ from .progress import Progress
 from .sources import Sources
 
 #: Zip entries' date: 1980-01-01, the earliest a zip can hold (the bytes must not depend on mtimes).
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 SERVER_CLIENT_FILE = "client.zip"
 _ADDON_PUBLISHED = "a published addon version never changes: publish the changed addon under a new version"
 _BUNDLE_PUBLISHED = "a bundle's manifest never changes: make a new bundle in AYON and upload that"
@@ -85,11 +85,8 @@ def client_zip(package_dir: Path, client_dir: str, origin: str) -> tuple[bytes, 
     count = 0
     with zipfile.ZipFile(buffer, "w") as zf:
         for rel, path in sorted(iter_tree(package_dir, origin), key=lambda item: item[0].as_posix()):
-            entry = zipfile.ZipInfo(f"{client_dir}/{rel.as_posix()}", date_time=ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3  # unix, whatever OS uploads
             mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
-            entry.external_attr = (stat.S_IFREG | mode) << 16
+            entry = zip_entry(f"{client_dir}/{rel.as_posix()}", ZIP_EPOCH_MIN, compress=zipfile.ZIP_DEFLATED, mode=mode)
             zf.writestr(entry, path.read_bytes(), compresslevel=9)
             count += 1
     return buffer.getvalue(), count

@@ -67,11 +67,13 @@ def _tar(root: Path, files: list[str], mtime: int) -> bytes:
     return buf.getvalue()
 
 
-def _zip_entry(name: str, mtime: int) -> zipfile.ZipInfo:
+def zip_entry(name: str, mtime: int, *, compress: int = zipfile.ZIP_STORED, mode: int = 0o644) -> zipfile.ZipInfo:
+    """A zip member whose every field is fixed: date from ``mtime``, unix host, regular file ``mode``.
+    Every zip this project writes (packages, addon archives, wheels) is built from these."""
     entry = zipfile.ZipInfo(name, date_time=time.gmtime(max(mtime, ZIP_EPOCH_MIN))[:6])
-    entry.compress_type = zipfile.ZIP_STORED
+    entry.compress_type = compress
     entry.create_system = ZIP_UNIX
-    entry.external_attr = 0o644 << 16
+    entry.external_attr = (stat.S_IFREG | mode) << 16
     return entry
 
 
@@ -98,7 +100,7 @@ def write_conda(root: Path, out_path: Path, stem: str, mtime: int, level: int = 
     try:
         with os.fdopen(fd, "wb") as fh, zipfile.ZipFile(fh, "w") as zf:
             for name, data in members:
-                zf.writestr(_zip_entry(name, mtime), data)
+                zf.writestr(zip_entry(name, mtime), data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, out_path)
     except BaseException:

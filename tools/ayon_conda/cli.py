@@ -17,13 +17,13 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_USAGE, AyonCondaError
+from .errors import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, AyonCondaError
 from .progress import Progress
 
 EXIT_CODES = f"""Exit codes:
 
 \b
-  0  success
+  {EXIT_OK}  success
   {EXIT_ERROR}  bad input, configuration or environment (the message names it and what to do)
   {EXIT_USAGE}  command line usage error
   {EXIT_CHECK_FAILED}  verify, release: the package does not install or its 'ayon' does not run

@@ -32,13 +32,12 @@ import os
 import re
 import shutil
 import tempfile
-import time
 import zipfile
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import __version__
-from .archive import ZIP_EPOCH_MIN, tree_files
+from .archive import tree_files, zip_entry
 from .building import BuildOptions, fetch_and_stage
 from .cache import sha256_file
 from .errors import AyonCondaError
@@ -113,14 +112,9 @@ def write_wheel(package: Package, staged_package_dir: Path, out_dir: Path, epoch
     record = "".join(f"{path},{_record_hash(data)},{len(data)}\n" for path, data in files) + f"{dist_info}/RECORD,,\n"
     files.append((f"{dist_info}/RECORD", record.encode()))
     path = out_dir / f"{DIST_NAME.replace('-', '_')}-{version}-py3-none-any.whl"
-    date = time.gmtime(max(epoch, ZIP_EPOCH_MIN))[:6]
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for arcname, data in files:
-            entry = zipfile.ZipInfo(arcname, date_time=date)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3
-            entry.external_attr = 0o644 << 16
-            zf.writestr(entry, data)
+            zf.writestr(zip_entry(arcname, epoch, compress=zipfile.ZIP_DEFLATED), data)
     return path
 
 
