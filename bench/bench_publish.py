@@ -34,11 +34,14 @@ import threading
 import time
 from pathlib import Path
 
-from moto.moto_server.threaded_moto_server import ThreadedMotoServer
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
-from werkzeug.serving import make_server
-
 from ayon_conda.dev.tiny_package import make_package
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
 
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
 RUNS = 3
@@ -100,7 +103,7 @@ def timed_publish(package: Path, channel: str, env: dict[str, str], extra: list[
 
 def seed_s3(s3, bucket: str, packages: list[Path], endpoint: str) -> None:
     """Fill the channel: upload the packages directly and index once (not measured)."""
-    from ayon_conda.channels.s3 import S3Channel
+    from ayon_conda.channel.s3_bucket import S3Channel
     from ayon_conda.progress import Progress
 
     s3.create_bucket(Bucket=bucket)

@@ -68,10 +68,9 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
-    from moto.server import ThreadedMotoServer
-
     from ayon_conda.dev.python_channel import make_python_channel
-    from ayon_conda.submission import queue_parameters
+    from ayon_publish_submit import queue_parameters
+    from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     data = yaml.safe_load(TEMPLATE.read_text())

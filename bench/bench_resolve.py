@@ -37,20 +37,19 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "tes
 for _key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN"):
     os.environ.pop(_key, None)
 
-from support.channels import many_packages, published_channel  # noqa: E402
-from support.s3 import start_moto  # noqa: E402
-
 from ayon_conda import channel_index, remote  # noqa: E402
-from ayon_conda.channel_index import Channel  # noqa: E402
 from ayon_conda.matrix import matrix_rows  # noqa: E402
 from ayon_conda.progress import SILENT  # noqa: E402
-from ayon_conda.submission import resolve  # noqa: E402
+from ayon_publish_submit.channel_reader import Channel  # noqa: E402
+from ayon_publish_submit import resolve  # noqa: E402
+from support.channels import many_packages, published_channel  # noqa: E402
+from support.s3 import start_moto  # noqa: E402
 
 BUNDLE = {"name": "bench", "addons": {"core": "1.5.5", "deadline_cloud": "0.5.0", "maya": "0.4.10"}}
 FRESH_PROCESS = """
 import json, sys, time
 start = time.perf_counter()
-from ayon_conda.submission import resolve
+from ayon_publish_submit import resolve
 imported = time.perf_counter()
 resolve(json.loads(sys.argv[1]), sys.argv[2], endpoint_url=sys.argv[3] or None)
 done = time.perf_counter()
@@ -163,7 +162,7 @@ def main() -> int:
               f"{f['warm_requests']} conditional request, {f['warm_bytes_total_20']} bytes in 20 resolves  (target <= 50 ms)")
         print(f"  warm, new process          {f['new_process_warm_resolve_ms']:7.1f} ms  (disk cache; after imports)")
         print(f"  first resolve, new process {f['new_process_cold_resolve_ms']:7.1f} ms  + {f['new_process_cold_import_ms']:.1f} ms "
-              "to import ayon_conda.submission")
+              "to import ayon_publish_submit")
         print(f"  cold, with server check    {f['cold_with_server_check_ms']:7.1f} ms  {f['cold_with_server_check_requests']} requests, "
               f"{f['cold_with_server_check_bytes'] / 1e3:.1f} kB; warm {f['warm_with_server_check_ms']} ms")
     m = figures["matrix_http"]

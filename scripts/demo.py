@@ -109,7 +109,7 @@ def queue_session(channel_dir: Path, python_channel: str) -> None:
     """A Deadline Cloud session run locally by openjd-cli: channel/queue-environment.yaml installs
     the bundle's exact package (CondaPackages as a job submission sets it), the job runs ayon;
     the second session reuses the environment."""
-    from ayon_conda.submission import queue_parameters
+    from ayon_publish_submit import queue_parameters
 
     openjd = shutil.which("openjd", path=str(Path(sys.executable).parent)) or shutil.which("openjd")
     if not openjd:
@@ -135,8 +135,8 @@ def queue_session(channel_dir: Path, python_channel: str) -> None:
 def option_c(core_package: Path, channel: str | None) -> None:
     """ayon-publish-core on a worker: addons synced from S3 when the environment is activated."""
     try:
-        from ayon_conda.dev.local_s3 import local_s3
         import moto  # noqa: F401 - the S3 stand-in
+        from ayon_conda.dev.local_s3 import local_s3
     except ImportError:
         step("option C skipped: moto (the S3 stand-in) is not installed")
         return

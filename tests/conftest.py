@@ -8,9 +8,8 @@ import os
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-
 from ayon_conda.cli import main
+from click.testing import CliRunner, Result
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"

@@ -8,7 +8,6 @@ import tarfile
 from pathlib import Path
 
 import pytest
-
 from conftest import EXAMPLES, SAMPLE_BUNDLE, SAMPLE_CONFIG, refused, run_cli
 from support.factories import core_setup, make_addon, make_bundle, make_config, tar_with
 

@@ -14,8 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
-from ayon_conda.lock import CondaRequirement, Lock
+from ayon_conda.pin.lock import CondaRequirement, Lock
 from conftest import EXAMPLES, error_line, json_out, run_cli
 
 pytestmark = pytest.mark.network

@@ -9,9 +9,8 @@ import tomllib
 
 import click
 import pytest
-
 from ayon_conda.cli import main
-from ayon_conda.config import load_config
+from ayon_conda.pin.component_config import load_config
 from conftest import REPO, SHARED, run_cli
 
 needs_shared = pytest.mark.skipif(not (SHARED / "schemas").is_dir(), reason="../shared/schemas is not beside the checkout")

@@ -8,9 +8,16 @@ import signal
 import subprocess
 
 import pytest
-
 from conftest import SAMPLE_BUNDLE, SAMPLE_CONFIG, error_line, json_out, run_cli
-from support.channel_check import KILL_BEFORE_INDEX, assert_valid, assert_views_agree, cli_process, dir_files, packages_in, s3_files
+from support.channel_check import (
+    KILL_BEFORE_INDEX,
+    assert_valid,
+    assert_views_agree,
+    cli_process,
+    dir_files,
+    packages_in,
+    s3_files,
+)
 
 pytestmark = pytest.mark.network  # pin resolves with uv; the build fetches wheels
 
@@ -21,7 +28,7 @@ def _release(*args, code: int = 0):
 
 def _refuse_building(monkeypatch) -> None:
     """Any attempt to pin or build fails the test."""
-    import ayon_conda.releasing as releasing
+    import ayon_conda.release as releasing
 
     def refuse(*args, **kwargs):
         raise AssertionError("release built although the bundle's package is in the channel")

@@ -2,7 +2,7 @@
 
 The one implementation of these rules. The worker-side addon sync (:mod:`ayon_publish.addon_sync`)
 uses it on the archives it downloads, and the pipeline uses it on addon sources
-(``ayon_conda.archives`` wraps it). It lives in the shipped package because shipped code may
+(``ayon_conda.pin.source_archives`` wraps it). It lives in the shipped package because shipped code may
 import nothing from the pipeline, while the pipeline may import shipped code.
 
 Extraction goes member by member rather than with ``extractall``: every entry is checked first

@@ -28,8 +28,8 @@ INDEX = ("repodata.json", "repodata.json.zst", "repodata_shards.msgpack.zst")
 #: A ``cli_process`` prelude: the publisher kills itself (SIGKILL) after uploading, before indexing.
 KILL_BEFORE_INDEX = """
 import os, signal
-from ayon_conda.channels.local import LocalChannel
-from ayon_conda.channels.s3 import S3Channel
+from ayon_conda.channel.directory import LocalChannel
+from ayon_conda.channel.s3_bucket import S3Channel
 
 def _killed(self, *args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)

@@ -1,9 +1,9 @@
 """Test channels: small valid ``ayon-publish`` packages, indexed by py-rattler's real indexer.
 
-Packages are synthetic but made by the project's own writers: a :class:`~ayon_conda.lock.Lock`
+Packages are synthetic but made by the project's own writers: a :class:`~ayon_conda.pin.lock.Lock`
 built in memory (bundle, baked addons with their ``package.py`` ranges, vendored distributions),
-``info/`` written by :func:`ayon_conda.metadata.write_info` (so ``index.json`` and ``about.json``
-are exactly what a real build records) and the archive by :func:`ayon_conda.archive.write_conda`.
+``info/`` written by :func:`ayon_conda.build.conda_metadata.write_info` (so ``index.json`` and ``about.json``
+are exactly what a real build records) and the archive by :func:`ayon_conda.build.conda_archive.write_conda`.
 Only the payload is tiny (one ``build_info.json``), so a thousand of them build in seconds.
 
 Channels are indexed by ``rattler.index.index_fs`` (a directory) or ``rattler.index.index_s3``
@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ayon_conda.addon_tree import AddonMeta
-from ayon_conda.archive import write_conda
-from ayon_conda.lock import AddonSource, Lock, LockedAddon, PackageInfo, VendoredDist
-from ayon_conda.packages import packages
-from ayon_conda.metadata import write_info
+from ayon_conda.build.conda_archive import write_conda
+from ayon_conda.build.conda_metadata import write_info
+from ayon_conda.build.lock_packages import packages
+from ayon_conda.pin.addon_tree import AddonMeta
+from ayon_conda.pin.lock import AddonSource, Lock, LockedAddon, PackageInfo, VendoredDist
 
 CLIENT_DIRS = {"core": "ayon_core", "deadline_cloud": "ayon_deadline_cloud"}
 DEFAULT_VENDORED = {"ayon-python-api": "1.2.25", "pyblish-base": "1.8.12", "clique": "2.0.0"}

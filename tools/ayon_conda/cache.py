@@ -1,6 +1,7 @@
 """The download cache: content-addressed, so a file found there is the file the lock names.
 
-``$AYON_CONDA_CACHE_DIR``, else the platform's user cache directory. Files live under
+The root is :func:`ayon_publish_submit.cache.cache_dir` (``$AYON_CONDA_CACHE_DIR``, else the
+platform's user cache directory), shared with the submission side. Files live under
 ``downloads/<sha256>/<filename>`` and extracted addon trees under ``trees/<sha256>/``; both are
 written to a temporary name first and renamed into place, so a reader never sees half of one.
 """
@@ -8,17 +9,13 @@ written to a temporary name first and renamed into place, so a reader never sees
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
-import platformdirs
+from ayon_publish_submit.cache import cache_dir
+
+__all__ = ["cache_dir", "sha256_file", "download_path", "tree_path"]
 
 _CHUNK = 1 << 20
-
-
-def cache_dir() -> Path:
-    env = os.environ.get("AYON_CONDA_CACHE_DIR")
-    return Path(env) if env else Path(platformdirs.user_cache_dir("ayon-conda"))
 
 
 def sha256_file(path: Path) -> str:

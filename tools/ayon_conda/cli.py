@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 
-from . import __version__
-from .errors import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, AyonCondaError
-from .progress import Progress
+from ayon_conda import __version__
+from ayon_conda.errors import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, AyonCondaError
+from ayon_conda.progress import Progress
 
 EXIT_CODES = f"""Exit codes:
 
@@ -92,7 +92,7 @@ def _pin_options(func: Callable) -> Callable:
 
 def _load_bundle(command: str, bundle_file: Path | None, server: str | None, select: str, project: str | None = None):
     """The bundle from a file, else from the AYON server (with a project's override)."""
-    from .bundle import fetch_bundle, load_bundle_file
+    from ayon_conda.pin.bundle_source import fetch_bundle, load_bundle_file
 
     if project is not None and (bundle_file is not None or not server):
         raise AyonCondaError("--project", "needs the bundle from a server", "pass --server URL (or AYON_SERVER_URL) instead of a bundle file")
@@ -104,14 +104,14 @@ def _load_bundle(command: str, bundle_file: Path | None, server: str | None, sel
 
 
 def _ayon_server(url: str | None):
-    from .sources import AyonServer
+    from ayon_conda.pin.addon_sources import AyonServer
 
     return AyonServer(url, os.environ.get("AYON_API_KEY")) if url else None
 
 
 def run() -> None:
     """The ``ayon-conda`` entry point: :func:`main`, then exit without finalization (see shutdown.py)."""
-    from .shutdown import run_and_exit
+    from ayon_conda.shutdown import run_and_exit
 
     run_and_exit(main)
 
@@ -147,9 +147,9 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
     BUNDLE_FILE is a bundle as the AYON server returns it (JSON). Without it the bundle is
     read from --server with ayon-python-api.
     """
-    from .config import load_config
-    from .pinning import make_lock
-    from .sources import Sources
+    from ayon_conda.pin.addon_sources import Sources
+    from ayon_conda.pin.component_config import load_config
+    from ayon_conda.pin.make_lock import make_lock
 
     config = load_config(config_path)
     bundle = _load_bundle("pin", bundle_file, server, select)
@@ -165,7 +165,7 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
 
 def _build_options(progress: Progress, offline: bool, wheelhouse: Path | None, server: str | None,
                    channels: tuple[str, ...] = (), compression_level: int | None = None):
-    from .building import BuildOptions
+    from ayon_conda.build.build_lock import BuildOptions
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None and not epoch.isdigit():
@@ -210,9 +210,9 @@ def build(lock_path: Path, output_dir: Path, backend: str, channels: tuple[str, 
     reproducible: timestamps come from SOURCE_DATE_EPOCH, else from the lock. rattler-build and
     conda-build stamp their own build time.
     """
-    from .backends import get_backend
-    from .building import build as run_build
-    from .lock import Lock
+    from ayon_conda.build.backends import get_backend
+    from ayon_conda.build.build_lock import build as run_build
+    from ayon_conda.pin.lock import Lock
 
     chosen = get_backend(backend)
     lock = Lock.load(lock_path)
@@ -242,7 +242,8 @@ def verify(package: Path | None, channels: tuple[str, ...], spec: str | None, en
     Runs 'ayon --version' and 'ayon --self-check' (imports ayon_core, ayon_api, pyblish and
     every baked addon with Qt imports blocked).
     """
-    from .verify import DEFAULT_CHANNELS, verify as run_verify
+    from ayon_conda.build.verify import DEFAULT_CHANNELS
+    from ayon_conda.build.verify import verify as run_verify
 
     if (package is None) == (spec is None):
         raise click.UsageError("pass either a PACKAGE file or --spec MATCHSPEC")
@@ -261,8 +262,8 @@ def fetch(lock_path: Path, wheelhouse: Path, server: str | None, progress: Progr
 
     Build with --offline --wheelhouse DIR afterwards, here or on a machine with no network.
     """
-    from .lock import Lock
-    from .wheelhouse import fill_wheelhouse
+    from ayon_conda.build.wheelhouse import fill_wheelhouse
+    from ayon_conda.pin.lock import Lock
 
     lock = Lock.load(lock_path)
     copied = fill_wheelhouse(lock, wheelhouse, progress, server=_ayon_server(server))
@@ -284,9 +285,9 @@ def fetch(lock_path: Path, wheelhouse: Path, server: str | None, progress: Progr
 def stage(lock_path: Path, site_packages: Path, package_name: str | None, prefix: Path | None, offline: bool,
           wheelhouse: Path | None, server: str | None, progress: Progress, json_out: bool) -> None:
     """Stage a package's files into a site-packages directory (used by the recipes)."""
-    from .building import fetch_and_stage
-    from .lock import Lock
-    from .packages import package_named
+    from ayon_conda.build.build_lock import fetch_and_stage
+    from ayon_conda.build.lock_packages import package_named
+    from ayon_conda.pin.lock import Lock
 
     package = package_named(Lock.load(lock_path), package_name)
     tree, _ = fetch_and_stage(package, site_packages, _build_options(progress, offline, wheelhouse, server), prefix)
@@ -316,8 +317,8 @@ def export(lock_path: Path, output_dir: Path, fmt: str, offline: bool, wheelhous
           --find-links DIR/wheelhouse -r DIR/requirements.txt
       ayon-env/bin/ayon --version
     """
-    from .exporting import export as run_export
-    from .lock import Lock
+    from ayon_conda.export import export as run_export
+    from ayon_conda.pin.lock import Lock
 
     result = run_export(Lock.load(lock_path), output_dir, _build_options(progress, offline, wheelhouse, server), fmt)
     text = f"{result.requirements}\n{result.wheel}"
@@ -351,9 +352,9 @@ def render(lock_path: Path, output_dir: Path, offline: bool, wheelhouse: Path | 
       conda-build DIR/<...>/conda-build -c conda-forge
     (ayon-conda build LOCK -o DIST --backend rattler-build does both steps.)
     """
-    from .lock import Lock
-    from .packages import packages
-    from .recipes import render as run_render
+    from ayon_conda.build.lock_packages import packages
+    from ayon_conda.build.recipes import render as run_render
+    from ayon_conda.pin.lock import Lock
 
     lock = Lock.load(lock_path)
     options = _build_options(progress, offline, wheelhouse, server)
@@ -407,8 +408,8 @@ def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | No
     (repodata.json, .zst and shards, written by py-rattler) names them; concurrent publishers
     do not lose each other's packages. If a publish is interrupted, run the same command again.
     """
-    from .channels import open_channel
-    from .publishing import publish as run_publish
+    from ayon_conda.channel.protocol import open_channel
+    from ayon_conda.channel.publish import publish as run_publish
 
     channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
     result = run_publish(list(packages), channel, progress, dry_run=dry_run,
@@ -438,9 +439,10 @@ def resolve(bundle_file: Path | None, channel: str, endpoint_url: str | None, se
     bundle's addon set), its URL and sha256. The channel index is cached and revalidated with
     one conditional request (cache: AYON_CONDA_CACHE_DIR).
     """
-    from .bundle import fetch_server_version
-    from .pin import DEFAULT_BAKE
-    from .submission import resolve as run_resolve
+    from ayon_publish_submit.pin_scheme import DEFAULT_BAKE
+    from ayon_publish_submit.submission import resolve as run_resolve
+
+    from ayon_conda.pin.bundle_source import fetch_server_version
 
     bundle = _load_bundle("resolve", bundle_file, server, select, project)
     if server_version is None and server:
@@ -467,8 +469,9 @@ def matrix(channel: str, endpoint_url: str | None, fmt: str, output: Path | None
     info/about.json with range requests and cached by sha256, so a second run downloads
     nothing new.
     """
-    from .channel_index import Channel
-    from .matrix import matrix_rows, render, write_output
+    from ayon_publish_submit.channel_reader import Channel
+
+    from ayon_conda.matrix import matrix_rows, render, write_output
 
     source = Channel(channel, endpoint_url=endpoint_url)
     rows = matrix_rows(source, progress)
@@ -518,10 +521,10 @@ def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str 
     its version and sha256. Re-uploading the same addons reports 'already present'; other files
     under a published addon version or bundle are refused.
     """
-    from . import s3
-    from .addon_upload import upload_addons, workers_env
-    from .config import load_config
-    from .sources import Sources
+    from ayon_conda import s3
+    from ayon_conda.addons_upload import upload_addons, workers_env
+    from ayon_conda.pin.addon_sources import Sources
+    from ayon_conda.pin.component_config import load_config
 
     location = s3.S3Location.parse(destination)
     config = load_config(config_path)
@@ -555,8 +558,8 @@ def mirror(source: str, destination: str, src_endpoint_url: str | None, dst_endp
     is checked against SRC's index before anything is written; files DST already holds are
     skipped, so running the command again finishes an interrupted mirror.
     """
-    from .channels import open_channel
-    from .mirroring import mirror as run_mirror
+    from ayon_conda.channel.mirror import mirror as run_mirror
+    from ayon_conda.channel.protocol import open_channel
 
     channel = open_channel(destination, endpoint_url=dst_endpoint_url, public=public)
     result = run_mirror(source, channel, progress, source_endpoint_url=src_endpoint_url,
@@ -590,10 +593,11 @@ def release(bundle_file: Path | None, channel_url: str, endpoint_url: str | None
     built and the command succeeds, printing what is there: a job releasing many bundles can
     simply be run again. A release interrupted after the upload is finished by indexing.
     """
-    from .channels import open_channel
-    from .config import load_config
-    from .releasing import ReleaseOptions, release as run_release
-    from .verify import DEFAULT_CHANNELS
+    from ayon_conda.build.verify import DEFAULT_CHANNELS
+    from ayon_conda.channel.protocol import open_channel
+    from ayon_conda.pin.component_config import load_config
+    from ayon_conda.release import ReleaseOptions
+    from ayon_conda.release import release as run_release
 
     config = load_config(config_path)
     bundle = _load_bundle("release", bundle_file, server, select)

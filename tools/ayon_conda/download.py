@@ -11,9 +11,9 @@ import hashlib
 import os
 from pathlib import Path
 
-from .cache import cache_dir, download_path
-from .errors import AyonCondaError
-from .progress import Progress
+from ayon_conda.cache import cache_dir, download_path
+from ayon_conda.errors import AyonCondaError
+from ayon_conda.progress import Progress
 
 TIMEOUT = 60
 

@@ -2,37 +2,23 @@
 
 Every failure a user can cause or fix is an :class:`AyonCondaError`: it names the input it is
 about and says what to do, and prints as one line. Anything else is a bug and keeps its traceback.
+``AyonCondaError`` is the submission side's :class:`ayon_publish_submit.errors.UserError` (one
+class, so ``resolve`` errors and pipeline errors are reported alike).
 """
 
 from __future__ import annotations
 
-from os import PathLike
+from ayon_publish_submit.errors import EXIT_ERROR, UserError
 
 #: Exit codes of ``ayon-conda`` (documented in ``ayon-conda --help`` and README).
 EXIT_OK = 0
-EXIT_ERROR = 1  # bad input, configuration or environment; the message says which and what to do
 EXIT_USAGE = 2  # command line usage error (click)
 EXIT_CHECK_FAILED = 3  # the package was built but does not install or run (verify)
 
+__all__ = ["EXIT_OK", "EXIT_ERROR", "EXIT_USAGE", "EXIT_CHECK_FAILED", "AyonCondaError", "CheckFailed"]
 
-class AyonCondaError(Exception):
-    """A failure the user can act on.
-
-    >>> str(AyonCondaError("bundle.json", "not valid JSON (line 3)", "fix the file"))
-    'bundle.json: not valid JSON (line 3); fix the file'
-    """
-
-    exit_code = EXIT_ERROR
-
-    def __init__(self, subject: str | PathLike[str], problem: str, fix: str = "") -> None:
-        self.subject = str(subject)
-        self.problem = problem
-        self.fix = fix
-        super().__init__(self.line())
-
-    def line(self) -> str:
-        text = f"{self.subject}: {self.problem}"
-        return f"{text}; {self.fix}" if self.fix else text
+#: A failure the user can act on; bad input, configuration or environment exit with EXIT_ERROR.
+AyonCondaError = UserError
 
 
 class CheckFailed(AyonCondaError):

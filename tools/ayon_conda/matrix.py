@@ -1,7 +1,7 @@
 """The compatibility matrix of a channel: one row per published package.
 
 Every value comes from the package's own ``info/about.json`` (what it bakes and vendors, the AYON
-server, launcher and python ranges) read through :class:`~ayon_conda.channel_index.Channel`,
+server, launcher and python ranges) read through :class:`~ayon_publish_submit.channel_reader.Channel`,
 which caches it by sha256: a second run over the same channel downloads only the index check.
 The publish date is when the channel's indexer added the package (``indexed_timestamp``, which
 rattler-index records), else the file's Last-Modified, else its build timestamp.
@@ -22,12 +22,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .channel_index import Channel, PackageRecord
-from .compat import version_key
-from .errors import AyonCondaError
-from .package_info import PackageAbout
-from .pin import DEFAULT_PACKAGE
-from .progress import Progress
+from ayon_publish_submit.channel_reader import Channel, PackageRecord
+from ayon_publish_submit.package_about import PackageAbout
+from ayon_publish_submit.pin_scheme import DEFAULT_PACKAGE
+from ayon_publish_submit.versions import version_key
+
+from ayon_conda.errors import AyonCondaError
+from ayon_conda.progress import Progress
 
 #: (field, column title)
 COLUMNS = (

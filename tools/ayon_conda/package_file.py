@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import sha256_file
-from .errors import AyonCondaError
+from ayon_conda.cache import sha256_file
+from ayon_conda.errors import AyonCondaError
 
 EXTENSIONS = (".conda", ".tar.bz2")
 

@@ -1,20 +1,16 @@
-"""S3 access shared by everything that writes or reads ``s3://`` locations.
+"""S3 access shared by everything in the pipeline that writes or reads ``s3://`` locations.
 
-* :class:`S3Location` parses ``s3://bucket/prefix`` and builds keys under it.
-* :func:`client` makes a boto3 client from the standard AWS chain (profile, environment, role);
-  ``endpoint_url`` (or ``AWS_ENDPOINT_URL``, which boto3 reads itself) selects an S3-compatible
-  store, and then path-style addressing is used, as MinIO and moto need.
+* :class:`S3Location`, :func:`client` and :func:`explain` come from the submission side's
+  :mod:`ayon_publish_submit.s3` (reading a channel needs them in a DCC too).
 * :func:`put_create_only` is the append-only write (DESIGN decision 8): a conditional PUT with
   ``If-None-Match: *``. Writing the identical bytes again is "already there"; different bytes
   under an existing key are refused. The sha256 travels as object metadata so that the check
   needs no download; objects written by other tools are hashed instead.
-* :func:`explain` turns boto3's errors into one line naming the location and what to do.
 * :func:`bucket_region`, :func:`credentials` and :func:`stat_object` are the read-only checks a
   publisher makes before writing, and :func:`rattler_s3_config` tells py-rattler (which has its
   own S3 client) about a custom endpoint, so that both clients reach the same store.
 
-boto3 is imported lazily: the submission code that the AYON addon imports inside a DCC must not
-pull it in unless it reads an ``s3://`` channel.
+boto3 is imported on first use, as in the submission side's module.
 """
 
 from __future__ import annotations
@@ -24,71 +20,25 @@ import binascii
 import hashlib
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import IO, Any, NamedTuple
 
-from .errors import AyonCondaError
+from ayon_publish_submit.s3 import (
+    S3Location,
+    client,
+    endpoint_from_env,
+    explain,
+    no_credentials,
+    session,
+)
+
+from ayon_conda.errors import AyonCondaError
+
+__all__ = ["S3Location", "client", "endpoint_from_env", "explain", "session", "credentials", "bucket_region",
+           "stat_object", "get_or_none", "put_create_only", "rattler_s3_config", "StoredObject", "CREATED", "ALREADY_PRESENT"]
 
 SHA256_METADATA = "sha256"  # x-amz-meta-sha256
 CREATED = "created"
 ALREADY_PRESENT = "already present"
-
-
-@dataclass(frozen=True)
-class S3Location:
-    """``s3://bucket/prefix``; ``prefix`` has no leading or trailing slash.
-
-    >>> loc = S3Location.parse("s3://studio-conda/channels/ayon/")
-    >>> loc.bucket, loc.prefix, loc.key("noarch", "repodata.json")
-    ('studio-conda', 'channels/ayon', 'channels/ayon/noarch/repodata.json')
-    >>> loc.url
-    's3://studio-conda/channels/ayon'
-    """
-
-    bucket: str
-    prefix: str = ""
-
-    @classmethod
-    def parse(cls, url: str) -> S3Location:
-        if not url.startswith("s3://"):
-            raise AyonCondaError(url, "not an s3:// URL", "write it as s3://bucket/prefix")
-        bucket, _, prefix = url[len("s3://"):].partition("/")
-        if not bucket:
-            raise AyonCondaError(url, "has no bucket name", "write it as s3://bucket/prefix")
-        return cls(bucket, prefix.strip("/"))
-
-    def key(self, *parts: str) -> str:
-        return "/".join(p.strip("/") for p in (self.prefix, *parts) if p and p.strip("/"))
-
-    @property
-    def url(self) -> str:
-        return f"s3://{self.bucket}/{self.prefix}" if self.prefix else f"s3://{self.bucket}"
-
-
-def endpoint_from_env(endpoint_url: str | None) -> str | None:
-    """The endpoint to use: the given one, else ``AWS_ENDPOINT_URL_S3`` / ``AWS_ENDPOINT_URL``."""
-    return endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL") or None
-
-
-def session() -> Any:
-    """A boto3 session: credentials and region from the standard AWS chain."""
-    import boto3
-
-    return boto3.session.Session()
-
-
-def client(endpoint_url: str | None = None, region: str | None = None, aws_session: Any = None) -> Any:
-    """A boto3 S3 client (credentials from the standard chain; never passed in here)."""
-    from botocore.config import Config
-
-    endpoint = endpoint_from_env(endpoint_url)
-    config = Config(
-        s3={"addressing_style": "path"} if endpoint else {},
-        retries={"max_attempts": 3, "mode": "standard"},
-        connect_timeout=10,
-        read_timeout=60,
-    )
-    return (aws_session or session()).client("s3", endpoint_url=endpoint, region_name=region, config=config)
 
 
 class Credentials(NamedTuple):
@@ -112,7 +62,7 @@ def credentials(aws_session: Any, location: str) -> Credentials:
     except BotoCoreError as exc:
         raise explain(exc, location) from None
     if frozen is None or not frozen.access_key or not frozen.secret_key:
-        raise _no_credentials(location)
+        raise no_credentials(location)
     return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
 
 
@@ -130,40 +80,6 @@ def bucket_region(s3: Any, location: S3Location) -> str:
         raise explain(exc, location.url) from None
     headers = answer.get("ResponseMetadata", {}).get("HTTPHeaders", {})
     return answer.get("BucketRegion") or headers.get("x-amz-bucket-region") or s3.meta.region_name or "us-east-1"
-
-
-def _no_credentials(location: str) -> AyonCondaError:
-    return AyonCondaError(location, "no AWS credentials found", "set AWS_PROFILE, or run with a role that can reach the bucket")
-
-
-def explain(exc: Exception, location: str) -> AyonCondaError:
-    """One line for a boto3/botocore failure about ``location``."""
-    from botocore.exceptions import (
-        ClientError,
-        EndpointConnectionError,
-        NoCredentialsError,
-        PartialCredentialsError,
-    )
-
-    if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
-        return _no_credentials(location)
-    if isinstance(exc, EndpointConnectionError):
-        return AyonCondaError(location, f"cannot reach the S3 endpoint ({exc.kwargs.get('endpoint_url', '')})",
-                              "check --endpoint-url / AWS_ENDPOINT_URL and the network")
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code == "NoSuchBucket":
-            return AyonCondaError(location, "the bucket does not exist", "create it, or fix the bucket name")
-        if code in ("AccessDenied", "AllAccessDisabled", "403") or status == 403:
-            return AyonCondaError(location, "access denied", "the credentials in use need access to this bucket and prefix")
-        if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
-            return AyonCondaError(location, f"the AWS credentials were refused ({code})", "refresh or fix the credentials")
-        if code == "AccessControlListNotSupported":
-            return AyonCondaError(location, "the bucket does not accept ACLs (Object Ownership: bucket owner enforced)",
-                                  "drop --public and let a bucket policy grant anonymous read (channel/README.md)")
-        return AyonCondaError(location, f"S3 error {code or status}", "check the bucket and your access")
-    return AyonCondaError(location, f"S3 request failed ({type(exc).__name__}: {exc})", "check the endpoint and the network")
 
 
 class StoredObject(NamedTuple):

@@ -21,8 +21,9 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-from ..archive import ZIP_EPOCH_MIN, write_conda
-from ..metadata import package_files, paths_json
+from ayon_conda.build.conda_archive import write_conda
+from ayon_conda.build.conda_metadata import package_files, paths_json
+from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN
 
 BUILD = "local_interpreter_0"
 
@@ -91,7 +92,7 @@ def make_python_channel(channel: Path) -> str:
 
 
 if __name__ == "__main__":
-    from ..shutdown import exit_now
+    from ayon_conda.shutdown import exit_now
 
     if len(sys.argv) != 2:
         sys.exit("usage: python -m ayon_conda.dev.python_channel DIR")

@@ -11,8 +11,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..archive import write_conda
-from ..metadata import package_files, paths_json
+from ayon_conda.build.conda_archive import write_conda
+from ayon_conda.build.conda_metadata import package_files, paths_json
 
 EPOCH = 315532800
 

@@ -3,10 +3,10 @@
 ayon-publish-core needs ``boto3`` at run time; in real use it comes from conda-forge. Where
 conda-forge cannot be reached (this project's CI, an offline demo), this makes it and its
 pure-Python dependencies from their PyPI wheels with the pipeline's own parts: the resolver
-(uv, :func:`ayon_conda.python_deps.resolve`), the sha256-checked download cache
-(:func:`ayon_conda.wheels.wheel_for`), pypa/installer (:func:`ayon_conda.stage.install_wheel`)
-and the package writer (:func:`ayon_conda.metadata.write_info_files`,
-:func:`ayon_conda.archive.write_conda`). Each package depends on python and, unversioned, on the
+(uv, :func:`ayon_conda.pin.python_deps.resolve`), the sha256-checked download cache
+(:func:`ayon_conda.build.vendored_wheels.wheel_for`), pypa/installer (:func:`ayon_conda.build.stage.install_wheel`)
+and the package writer (:func:`ayon_conda.build.conda_metadata.write_info_files`,
+:func:`ayon_conda.build.conda_archive.write_conda`). Each package depends on python and, unversioned, on the
 distributions the resolution says it needs: the channel holds exactly one resolved set. They are
 not conda-forge's packages (no tests, no entry points, no recipe). Never publish them.
 
@@ -21,13 +21,13 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..archive import write_conda
-from ..config import Config
-from ..metadata import write_info_files
-from ..progress import SILENT, Progress
-from ..python_deps import Requirement, resolve
-from ..stage import install_wheel
-from ..wheels import wheel_for
+from ayon_conda.build.conda_archive import write_conda
+from ayon_conda.build.conda_metadata import write_info_files
+from ayon_conda.build.stage import install_wheel
+from ayon_conda.build.vendored_wheels import wheel_for
+from ayon_conda.pin.component_config import Config
+from ayon_conda.pin.python_deps import Requirement, resolve
+from ayon_conda.progress import SILENT, Progress
 
 BUILD = "pypi_dev_0"
 EPOCH = 315532800

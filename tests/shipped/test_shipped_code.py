@@ -1,0 +1,38 @@
+"""The code that ships inside the packages (recipe/ayon_publish): Python 3.9, no pipeline imports."""
+
+from __future__ import annotations
+
+import ast
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import REPO
+
+SHIPPED = REPO / "recipe" / "ayon_publish"
+
+
+def test_shipped_code_runs_on_python_3_9():
+    vermin = shutil.which("vermin", path=str(Path(sys.executable).parent))  # the test extra's
+    assert vermin, "vermin is missing: install the test extra (pip install -e .[test])"
+    proc = subprocess.run([vermin, "-t=3.9-", "--violations", "--eval-annotations", "--no-tips", str(SHIPPED)],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("path", sorted(SHIPPED.glob("*.py")), ids=lambda p: p.name)
+def test_shipped_code_imports_nothing_from_the_pipeline(path):
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+            [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+        assert not any(n.split(".")[0] == "ayon_conda" for n in names), (path.name, names)
+
+
+def test_the_sync_module_is_light_to_import():
+    """A warm activation must not pay for boto3 or the archive code."""
+    code = ("import sys, ayon_publish.addon_sync; "
+            "print(sorted(m for m in ('boto3', 'botocore', 'zipfile', 'tarfile') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

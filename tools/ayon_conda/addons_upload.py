@@ -1,0 +1,194 @@
+"""``ayon-conda addons upload``: a bundle's addons to S3, for the worker-side sync (option C).
+
+Studios change addon versions without rebuilding a package: workers run ``ayon-publish-core``
+(ayon-core alone), whose activation syncs the bundle's other addons from what this uploads
+(:mod:`ayon_publish.addon_sync`). The S3 layout and the manifest formats are defined once, in
+the shipped :mod:`ayon_publish.addon_store`, which the worker reads with.
+
+The flow: for every addon of the bundle (minus ``--exclude``) fetch its client code from the
+component config's source, or, for addons the config does not list, from the AYON server's
+``client.zip`` (:class:`ayon_conda.pin.addon_sources.Sources`, sha256-checked like ``pin``) -> zip
+``client/<client_dir>`` deterministically -> if the addon's manifest is already in S3, the same
+files (tree sha256) are "already present" and other files are refused -> else upload the archive
+(content-addressed), then the addon manifest -> last, the bundle manifest, built from the
+published entries. Append-only like the channel (DESIGN decision 8): nothing is overwritten, an
+identical re-upload reports "already present", and objects go up before the manifest naming them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import stat
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ayon_publish import addon_store
+from ayon_publish.addon_store import AddonEntry, ManifestError
+from ayon_publish_submit.bundle import Bundle
+
+from ayon_conda import s3
+from ayon_conda.errors import AyonCondaError
+from ayon_conda.pin.addon_sources import Sources
+from ayon_conda.pin.addon_tree import check_version, client_package_dir, find_client_dir
+from ayon_conda.pin.component_config import AddonConfig, Config, SourceRule
+from ayon_conda.pin.source_archives import iter_tree, tree_sha256
+from ayon_conda.progress import Progress
+from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN, zip_entry
+
+#: Zip entries' date: 1980-01-01, the earliest a zip can hold (the bytes must not depend on mtimes).
+SERVER_CLIENT_FILE = "client.zip"
+_ADDON_PUBLISHED = "a published addon version never changes: publish the changed addon under a new version"
+_BUNDLE_PUBLISHED = "a bundle's manifest never changes: make a new bundle in AYON and upload that"
+
+
+@dataclass(frozen=True)
+class UploadedAddon:
+    entry: AddonEntry
+    status: str  # s3.CREATED or s3.ALREADY_PRESENT
+
+    def to_dict(self, location: s3.S3Location) -> dict[str, Any]:
+        e = self.entry
+        return {"name": e.name, "version": e.version, "client_dir": e.client_dir, "sha256": e.sha256,
+                "size": e.size, "archive": f"s3://{location.bucket}/{location.key(e.archive)}", "status": self.status}
+
+
+@dataclass(frozen=True)
+class UploadResult:
+    location: s3.S3Location
+    bundle: str
+    manifest_status: str
+    addons: tuple[UploadedAddon, ...]
+    excluded: tuple[str, ...]
+
+    @property
+    def manifest_url(self) -> str:
+        return f"s3://{self.location.bucket}/{self.location.key(addon_store.bundle_manifest_key(self.bundle))}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "location": self.location.url,
+            "bundle": self.bundle,
+            "manifest": {"url": self.manifest_url, "status": self.manifest_status},
+            "addons": [a.to_dict(self.location) for a in self.addons],
+            "excluded": list(self.excluded),
+        }
+
+
+def client_zip(package_dir: Path, client_dir: str, origin: str) -> tuple[bytes, int]:
+    """The addon's client package as a deterministic zip of ``<client_dir>/...`` entries, and
+    the number of files: sorted, fixed dates and modes, build by-products left out."""
+    buffer = io.BytesIO()
+    count = 0
+    with zipfile.ZipFile(buffer, "w") as zf:
+        for rel, path in sorted(iter_tree(package_dir, origin), key=lambda item: item[0].as_posix()):
+            mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
+            entry = zip_entry(f"{client_dir}/{rel.as_posix()}", ZIP_EPOCH_MIN, compress=zipfile.ZIP_DEFLATED, mode=mode)
+            zf.writestr(entry, path.read_bytes(), compresslevel=9)
+            count += 1
+    return buffer.getvalue(), count
+
+
+def addon_sources(bundle: Bundle, config: Config, *, server: bool, exclude: Iterable[str]) -> dict[str, AddonConfig]:
+    """Where each addon to upload comes from: its config entry, else the AYON server's client.zip."""
+    excluded = set(exclude)
+    unknown = sorted(excluded - set(bundle.addons))
+    if unknown:
+        raise AyonCondaError(f"--exclude {unknown[0]}", f"bundle '{bundle.name}' has no such addon",
+                             f"choose from: {', '.join(sorted(bundle.addons))}")
+    chosen, missing = {}, []
+    for name in sorted(set(bundle.addons) - excluded):
+        if name in config.addons:
+            chosen[name] = config.addons[name]
+        elif server:
+            chosen[name] = AddonConfig(name, "", SourceRule("server", SERVER_CLIENT_FILE))
+        else:
+            missing.append(name)
+    if missing:
+        raise AyonCondaError(
+            config.path, f"has no source for addon{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+            f"of bundle '{bundle.name}'",
+            "add them under 'addons:', pass --server URL to take them from the AYON server, or leave them out with --exclude NAME",
+        )
+    return chosen
+
+
+def _checked(kind: str, value: str, origin: str) -> str:
+    try:
+        return addon_store.check_name(kind, value)
+    except ManifestError as exc:
+        raise AyonCondaError(origin, str(exc), "rename it in AYON") from None
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _upload_addon(client: Any, location: s3.S3Location, name: str, version: str, tree: Path, client_dir: str,
+                  progress: Progress) -> UploadedAddon:
+    origin = f"addon {name} {version}"
+    package_dir = client_package_dir(tree, client_dir, origin)
+    files_sha = tree_sha256(package_dir, origin)
+    manifest_key = location.key(addon_store.addon_manifest_key(name, version))
+    manifest_url = f"s3://{location.bucket}/{manifest_key}"
+    existing = s3.get_or_none(client, location.bucket, manifest_key)
+    if existing is not None:
+        try:
+            published, published_files = addon_store.parse_addon_manifest(existing)
+        except ManifestError as exc:
+            raise AyonCondaError(manifest_url, f"is not an addon manifest ({exc})", "check who writes to this prefix") from None
+        if (published_files, published.client_dir) != (files_sha, client_dir):
+            raise AyonCondaError(manifest_url, f"{name} {version} is already published with other files "
+                                 f"(tree sha256 {published_files[:12]}..., this one {files_sha[:12]}...)", _ADDON_PUBLISHED)
+        progress.step(f"Addon {name} {version}: already present")
+        return UploadedAddon(published, s3.ALREADY_PRESENT)
+    data, count = client_zip(package_dir, client_dir, origin)
+    entry = AddonEntry(name, version, client_dir, _sha256(data), len(data))
+    progress.step(f"Addon {name} {version}: uploading {count} files ({len(data) / 1e6:.2f} MB)")
+    s3.put_create_only(client, location.bucket, location.key(entry.archive), data, entry.sha256,
+                       content_type="application/zip")
+    manifest = addon_store.dumps(addon_store.addon_manifest(entry, files_sha, count))
+    s3.put_create_only(client, location.bucket, manifest_key, manifest, _sha256(manifest),
+                       content_type="application/json", conflict_fix=_ADDON_PUBLISHED)
+    return UploadedAddon(entry, s3.CREATED)
+
+
+def upload_addons(
+    bundle: Bundle,
+    config: Config,
+    sources: Sources,
+    location: s3.S3Location,
+    client: Any,
+    progress: Progress,
+    *,
+    exclude: Iterable[str] = (),
+) -> UploadResult:
+    """Upload every addon of ``bundle`` (but ``exclude``) and then the bundle's manifest."""
+    _checked("bundle", bundle.name, bundle.origin)
+    chosen = addon_sources(bundle, config, server=sources.server is not None, exclude=exclude)
+    uploaded = []
+    for name, addon in chosen.items():
+        version = bundle.addons[name]
+        origin = f"addon {name} {version}"
+        _checked("addon", name, origin)
+        _checked("version", version, origin)
+        progress.step(f"Fetching addon {name} {version} ({addon.source.kind})")
+        _, tree = sources.pin(addon, version, Path.cwd())
+        check_version(tree, version, origin)
+        client_dir = addon.client_dir or find_client_dir(tree, origin)
+        uploaded.append(_upload_addon(client, location, name, version, tree, client_dir, progress))
+    manifest = addon_store.dumps(addon_store.bundle_manifest(bundle.name, [u.entry for u in uploaded]))
+    status = s3.put_create_only(client, location.bucket, location.key(addon_store.bundle_manifest_key(bundle.name)),
+                                manifest, _sha256(manifest), content_type="application/json",
+                                conflict_fix=_BUNDLE_PUBLISHED)
+    result = UploadResult(location, bundle.name, status, tuple(uploaded), tuple(sorted(set(exclude))))
+    progress.step(f"Bundle {bundle.name}: {result.manifest_url} ({status})")
+    return result
+
+
+def workers_env(location: s3.S3Location, bundle: str) -> Mapping[str, str]:
+    """What a worker needs to sync this bundle from ``location``."""
+    return {"AYON_ADDONS_S3_URI": location.url, "AYON_BUNDLE_NAME": bundle}

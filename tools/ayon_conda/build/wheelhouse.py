@@ -1,0 +1,58 @@
+"""Filling a wheelhouse: every wheel and addon archive of a lock in one directory, verified.
+
+``ayon-conda fetch`` fills one for offline builds; ``ayon-conda render`` fills the payload of
+the conda recipes with it, so that their build scripts stage with ``--offline``. The layout is
+the one :func:`ayon_conda.build.vendored_wheels.wheel_for` and :class:`ayon_conda.pin.addon_sources.Sources` read:
+wheels under the file name the lock gives them, addon archives under
+:func:`ayon_conda.pin.addon_sources.wheelhouse_name`. Path sources are local already and are not copied.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+from ayon_conda.build.vendored_wheels import fetch_wheels
+from ayon_conda.pin.addon_sources import AyonServer, Sources, wheelhouse_name
+from ayon_conda.pin.lock import Lock
+from ayon_conda.progress import Progress
+
+
+def fill_wheelhouse(
+    lock: Lock,
+    target: Path,
+    progress: Progress,
+    *,
+    server: AyonServer | None = None,
+    wheelhouse: Path | None = None,
+    offline: bool = False,
+    cache: Path | None = None,
+) -> list[str]:
+    """Copy every wheel and url/server addon archive of ``lock`` into ``target``.
+
+    Each file is checked against the lock's sha256 on the way (from ``wheelhouse``, the cache
+    or the network). Returns the copied files, relative to ``target``.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    copied = []
+    wheels = fetch_wheels(lock, progress, wheelhouse=wheelhouse, offline=offline, cache=cache)
+    for path in wheels.values():
+        _copy(path, target / path.name)
+        copied.append(path.name)
+    sources = Sources(progress, offline=offline, server=server, wheelhouse=wheelhouse, cache=cache)
+    for addon in lock.addons:
+        archive = sources.archive(addon)
+        if archive is not None:
+            rel = wheelhouse_name(addon.name, addon.version, addon.source.location)
+            _copy(archive, target / rel)
+            copied.append(rel)
+    return copied
+
+
+def _copy(src: Path, dest: Path) -> None:
+    """Copy a verified file into place (a stale or corrupt file of the same name is replaced)."""
+    if dest.exists() and os.path.samefile(src, dest):
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(src, dest)

@@ -1,0 +1,185 @@
+"""The component config: what goes into the package and where it comes from.
+
+A YAML file (``recipe/components.yaml`` for real bundles, ``examples/sample-components.yaml``
+for the offline sample) says which addons are baked, where each addon's client code comes
+from, which extra Python distributions are vendored, which addon dependencies are left out,
+and where the PyPI -> conda-forge name map is.
+Only ``pin`` reads it: everything after that reads the lock.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from ayon_conda.errors import AyonCondaError
+
+SOURCE_KINDS = ("url", "server", "path")
+_FIX = "fix the component config (see recipe/components.yaml for the format)"
+
+
+def normalize_name(name: str) -> str:
+    """PEP 503 normalized distribution name (``Pillow`` -> ``pillow``, ``a_b.c`` -> ``a-b-c``)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def default_config_path() -> Path:
+    """``$AYON_CONDA_CONFIG``, else ``recipe/components.yaml`` of this checkout."""
+    env = os.environ.get("AYON_CONDA_CONFIG")
+    if env:
+        return Path(env)
+    import ayon_publish  # the shipped package lives in recipe/, beside the config
+
+    return Path(ayon_publish.__file__).resolve().parent.parent / "components.yaml"
+
+
+@dataclass(frozen=True)
+class SourceRule:
+    """Where an addon's client code comes from, as configured (``{version}`` not yet filled)."""
+
+    kind: str  # url | server | path
+    location: str  # URL template, server private file name template, or path
+    strip: str | None = None  # top directory of an archive to strip, a template
+    known_sha256: Mapping[str, str] | None = None  # version -> sha256 the download must have
+
+    def render(self, version: str) -> tuple[str, str | None]:
+        """Location and strip prefix for one addon version."""
+        fill = {"version": version}
+        location = self.location.format(**fill)
+        strip = self.strip.format(**fill) if self.strip else None
+        return location, strip
+
+
+@dataclass(frozen=True)
+class AddonConfig:
+    name: str
+    client_dir: str
+    source: SourceRule
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    package_name: str
+    python: str  # requires-python of the vendored set, and the package's python run requirement
+    license: str
+    summary: str
+    home: str
+    bake: tuple[str, ...]
+    addons: Mapping[str, AddonConfig]
+    requirements: tuple[str, ...]  # PEP 508, vendored besides the addons' own dependencies
+    exclude: Mapping[str, str]  # normalized name -> why it is left out
+    conda_names: Mapping[str, str]  # normalized PyPI name -> conda-forge name
+
+    def addon(self, name: str) -> AddonConfig:
+        try:
+            return self.addons[name]
+        except KeyError:
+            raise AyonCondaError(
+                self.path,
+                f"addon '{name}' has no entry under 'addons:'",
+                "add it with its client_dir and source (url, server or path)",
+            ) from None
+
+
+def _load_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise AyonCondaError(path, "no such file", "pass --config PATH or set AYON_CONDA_CONFIG") from None
+    except OSError as exc:
+        raise AyonCondaError(path, f"cannot read: {exc.strerror}", "check the path") from None
+    try:
+        return YAML(typ="safe", pure=True).load(text)
+    except YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1})" if mark else ""
+        raise AyonCondaError(path, f"not valid YAML{where}", "fix the file") from None
+
+
+def _require(data: Mapping[str, Any], key: str, path: Path, kind: type, where: str = "") -> Any:
+    value = data.get(key)
+    if not isinstance(value, kind):
+        label = f"{where}{key}"
+        raise AyonCondaError(path, f"'{label}' is missing or not a {kind.__name__}", _FIX)
+    return value
+
+
+def _source_rule(data: Any, path: Path, where: str) -> SourceRule:
+    if not isinstance(data, Mapping):
+        raise AyonCondaError(path, f"'{where}source' is missing or not a mapping", _FIX)
+    kinds = [k for k in SOURCE_KINDS if k in data]
+    if len(kinds) != 1:
+        raise AyonCondaError(
+            path, f"'{where}source' needs exactly one of {', '.join(SOURCE_KINDS)}", _FIX
+        )
+    kind = kinds[0]
+    location = str(data[kind])
+    if kind == "path":
+        location = str((path.parent / location).resolve())
+    known = data.get("sha256") or {}
+    if not isinstance(known, Mapping):
+        raise AyonCondaError(path, f"'{where}source.sha256' must map versions to sha256", _FIX)
+    return SourceRule(
+        kind=kind,
+        location=location,
+        strip=data.get("strip"),
+        known_sha256={str(k): str(v).lower() for k, v in known.items()},
+    )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and check a component config; relative paths in it are relative to the file."""
+    path = Path(path) if path else default_config_path()
+    data = _load_yaml(path)
+    if not isinstance(data, Mapping):
+        raise AyonCondaError(path, "not a mapping at the top level", _FIX)
+
+    package = _require(data, "package", path, Mapping)
+    addons: dict[str, AddonConfig] = {}
+    for name, entry in _require(data, "addons", path, Mapping).items():
+        where = f"addons.{name}."
+        if not isinstance(entry, Mapping):
+            raise AyonCondaError(path, f"'addons.{name}' is not a mapping", _FIX)
+        addons[str(name)] = AddonConfig(
+            name=str(name),
+            client_dir=str(_require(entry, "client_dir", path, str, where)),
+            source=_source_rule(entry.get("source"), path, where),
+        )
+
+    bake = tuple(str(n) for n in _require(data, "bake", path, list))
+    config_names = _load_conda_names(path, data)
+    config = Config(
+        path=path,
+        package_name=str(_require(package, "name", path, str, "package.")),
+        python=str(_require(package, "python", path, str, "package.")),
+        license=str(package.get("license", "")),
+        summary=str(package.get("summary", "")),
+        home=str(package.get("home", "")),
+        bake=bake,
+        addons=addons,
+        requirements=tuple(str(r) for r in data.get("requirements") or ()),
+        exclude={normalize_name(k): str(v) for k, v in (data.get("exclude") or {}).items()},
+        conda_names=config_names,
+    )
+    for name in bake:
+        config.addon(name)  # every baked addon needs a source entry
+    return config
+
+
+def _load_conda_names(path: Path, data: Mapping[str, Any]) -> dict[str, str]:
+    ref = data.get("conda_names")
+    if not ref:
+        return {}
+    names_path = path.parent / str(ref)
+    names = _load_yaml(names_path)
+    if not isinstance(names, Mapping):
+        raise AyonCondaError(names_path, "must map PyPI names to conda-forge names", "fix the file")
+    return {normalize_name(str(k)): str(v) for k, v in names.items()}

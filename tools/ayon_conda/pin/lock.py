@@ -1,0 +1,206 @@
+"""The lock: the single source of truth for a build (DESIGN decision 2).
+
+A JSON file, written canonically (fixed key order, two-space indent, trailing newline) so that
+pinning an unchanged bundle twice gives the same bytes. It holds the bundle, each baked addon's
+source and sha256, every vendored distribution (file, URL, sha256), the compiled dependencies as
+conda run requirements, and the pin. ``Lock.load`` re-derives the pin from the locked addons,
+so a hand-edited lock that no longer matches its own build string is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ayon_publish_submit.pin_scheme import Pin
+
+from ayon_conda.errors import AyonCondaError
+
+LOCK_VERSION = 1
+_REPIN = "run ayon-conda pin again"
+
+
+@dataclass(frozen=True)
+class AddonSource:
+    """A locked addon source. ``location`` is a URL, a server private file name, or a path
+    relative to the lock file's directory; ``sha256`` covers the archive (url, server) or the
+    directory tree (path: see :func:`ayon_conda.pin.addon_sources.tree_sha256`)."""
+
+    kind: str
+    location: str
+    sha256: str
+    strip: str | None = None
+
+
+@dataclass(frozen=True)
+class LockedAddon:
+    name: str
+    version: str
+    client_dir: str
+    source: AddonSource
+
+
+@dataclass(frozen=True)
+class VendoredDist:
+    """A pure-Python wheel copied into the package's private vendor directory."""
+
+    name: str
+    version: str
+    file: str
+    url: str
+    sha256: str
+    required_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CondaRequirement:
+    """A compiled dependency, turned into a conda run requirement. ``wheel_sha256`` lists the
+    sha256 of its Linux and Windows wheels, for hash-pinned exports to non-conda farms."""
+
+    pypi_name: str
+    version: str
+    conda_name: str
+    required_by: tuple[str, ...] = ()
+    wheel_sha256: tuple[str, ...] = ()
+
+    @property
+    def spec(self) -> str:
+        return f"{self.conda_name} =={self.version}"
+
+
+@dataclass(frozen=True)
+class PackageInfo:
+    name: str
+    version: str  # conda version
+    build_number: int
+    python: str  # requires-python, e.g. ">=3.9"
+    license: str
+    summary: str
+    home: str
+    source_date_epoch: int  # default mtime and index timestamp (seconds)
+
+
+@dataclass(frozen=True)
+class Lock:
+    bundle: Mapping[str, Any]
+    package: PackageInfo
+    addons: tuple[LockedAddon, ...]
+    vendored: tuple[VendoredDist, ...]
+    conda_requirements: tuple[CondaRequirement, ...]
+    path: Path | None = field(default=None, compare=False)
+
+    # -- derived -----------------------------------------------------------------------------
+    @property
+    def addon_versions(self) -> dict[str, str]:
+        return {a.name: a.version for a in self.addons}
+
+    @property
+    def pin(self) -> Pin:
+        return Pin.for_addons(self.package.name, self.addon_versions, self.package.build_number)
+
+    @property
+    def run_requirements(self) -> list[str]:
+        """``index.json`` depends: python, then the compiled dependencies, sorted."""
+        return [f"python {self.package.python}"] + sorted(r.spec for r in self.conda_requirements)
+
+    def source_path(self, addon: LockedAddon) -> Path:
+        """Absolute path of a ``path`` source (stored relative to the lock file)."""
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / addon.source.location).resolve()
+
+    # -- (de)serialisation -------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        pin = self.pin
+        return {
+            "lock_version": LOCK_VERSION,
+            "pin": {
+                "spec": pin.spec,
+                "exact_spec": pin.exact_spec,
+                "filename": pin.filename,
+                "addon_set": {a.name: a.version for a in sorted(self.addons, key=lambda a: a.name)},
+                "addon_set_sha256": pin.addon_hash,
+            },
+            "package": asdict(self.package),
+            "bundle": json.loads(json.dumps(self.bundle, sort_keys=True)),  # canonical order
+            "addons": [asdict(a) for a in self.addons],
+            "vendored": [_dist_dict(d) for d in self.vendored],
+            "conda_requirements": [
+                {**_dist_dict(r), "spec": r.spec} for r in self.conda_requirements
+            ],
+            "run_requirements": self.run_requirements,
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+    def write(self, path: Path) -> Path:
+        """Write atomically: a reader never sees half a lock."""
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+        try:
+            tmp.write_text(self.dumps(), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise AyonCondaError(path, f"cannot write the lock: {exc.strerror}", "choose a writable path") from None
+        return path
+
+    @classmethod
+    def load(cls, path: Path) -> Lock:
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise AyonCondaError(path, "no such lock file", "create it with ayon-conda pin") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AyonCondaError(path, f"cannot read the lock: {exc}", "check the path") from None
+        except json.JSONDecodeError as exc:
+            raise AyonCondaError(path, f"not valid JSON (line {exc.lineno})", _REPIN) from None
+        return cls.from_dict(data, path)
+
+    @classmethod
+    def from_dict(cls, data: Any, path: Path) -> Lock:
+        if not isinstance(data, Mapping) or data.get("lock_version") != LOCK_VERSION:
+            raise AyonCondaError(path, f"not an ayon-conda lock (lock_version {LOCK_VERSION})", _REPIN)
+        try:
+            lock = cls(
+                bundle=data["bundle"],
+                package=PackageInfo(**data["package"]),
+                addons=tuple(
+                    LockedAddon(**{**a, "source": AddonSource(**a["source"])}) for a in data["addons"]
+                ),
+                vendored=tuple(VendoredDist(**_entry(d)) for d in data["vendored"]),
+                conda_requirements=tuple(
+                    CondaRequirement(**_entry(r)) for r in data["conda_requirements"]
+                ),
+                path=path.resolve(),
+            )
+        except (KeyError, TypeError) as exc:
+            raise AyonCondaError(path, f"malformed lock ({exc})", _REPIN) from None
+        recorded = data.get("pin", {}).get("exact_spec")
+        if recorded != lock.pin.exact_spec:
+            raise AyonCondaError(
+                path,
+                f"the recorded pin '{recorded}' does not match its addons ('{lock.pin.exact_spec}')",
+                _REPIN,
+            )
+        return lock
+
+
+def _entry(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A vendored/conda entry as dataclass arguments (derived ``spec`` dropped)."""
+    entry = {k: v for k, v in data.items() if k != "spec"}
+    entry["required_by"] = tuple(entry.get("required_by", ()))
+    if "wheel_sha256" in entry:
+        entry["wheel_sha256"] = tuple(entry["wheel_sha256"])
+    return entry
+
+
+def _dist_dict(obj: Any) -> dict[str, Any]:
+    d = asdict(obj)
+    d["required_by"] = list(d.get("required_by", ()))
+    return d

@@ -1,0 +1,103 @@
+"""``ayon-conda pin``: a bundle and the component config become a lock.
+
+The flow: pick the baked addons from the bundle -> fetch and hash each addon's source -> read
+their client dependencies -> resolve everything with uv -> write the lock.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ayon_publish_submit.bundle import Bundle
+from ayon_publish_submit.pin_scheme import CORE_ADDON, MissingAddon, baked_versions, conda_version
+
+from ayon_conda.errors import AyonCondaError
+from ayon_conda.pin.addon_sources import Sources
+from ayon_conda.pin.addon_tree import check_version, client_package_dir, client_requirements
+from ayon_conda.pin.component_config import Config
+from ayon_conda.pin.lock import Lock, LockedAddon, PackageInfo
+from ayon_conda.pin.python_deps import Requirement, resolve
+from ayon_conda.progress import Progress
+from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN
+
+
+def source_date_epoch(bundle: Bundle) -> int:
+    """Build timestamp derived from the bundle: its ``createdAt``, else 1980-01-01 (zip files
+    cannot hold earlier dates)."""
+    created = bundle.raw.get("createdAt")
+    if not created:
+        return ZIP_EPOCH_MIN
+    try:
+        moment = datetime.fromisoformat(str(created).replace("Z", "+00:00"))
+    except ValueError:
+        raise AyonCondaError(bundle.origin, f"createdAt '{created}' is not an ISO date", "fix the bundle") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return max(ZIP_EPOCH_MIN, int(moment.timestamp()))
+
+
+def baked_addons(bundle: Bundle, config: Config, extra: tuple[str, ...] = ()) -> dict[str, str]:
+    """The addons the package bakes, with the bundle's versions."""
+    names = tuple(dict.fromkeys((*config.bake, *extra)))
+    for name in names:
+        config.addon(name)
+    try:
+        return baked_versions(bundle.addons, names)
+    except MissingAddon as exc:
+        if exc.name == CORE_ADDON:
+            raise AyonCondaError(
+                bundle.origin, f"bundle '{bundle.name}' has no '{CORE_ADDON}' addon",
+                "the package version is ayon-core's: add core to the bundle",
+            ) from None
+        raise AyonCondaError(
+            bundle.origin, f"bundle '{bundle.name}' has no '{exc.name}' addon, which the package bakes",
+            f"add {exc.name} to the bundle, or remove it from 'bake' in {config.path.name}",
+        ) from None
+
+
+def make_lock(
+    bundle: Bundle,
+    config: Config,
+    sources: Sources,
+    lock_path: Path,
+    progress: Progress,
+    *,
+    build_number: int = 0,
+    extra_addons: tuple[str, ...] = (),
+    exclude_newer: str | None = None,
+) -> Lock:
+    """Pin ``bundle``: the returned lock is not written yet."""
+    addons = baked_addons(bundle, config, extra_addons)
+    lock_dir = Path(lock_path).resolve().parent
+    locked: list[LockedAddon] = []
+    requirements = [Requirement(r, f"{config.path.name} (requirements)") for r in config.requirements]
+    for name, version in addons.items():
+        addon = config.addon(name)
+        progress.step(f"Fetching addon {name} {version} ({addon.source.kind})")
+        source, tree = sources.pin(addon, version, lock_dir)
+        origin = f"addon {name} {version}"
+        client_package_dir(tree, addon.client_dir, origin)
+        check_version(tree, version, origin)
+        requirements += [Requirement(r, f"{origin} (client/pyproject.toml)") for r in client_requirements(tree, origin)]
+        locked.append(LockedAddon(name, version, addon.client_dir, source))
+
+    resolution = resolve(requirements, config, progress, exclude_newer=exclude_newer, offline=sources.offline)
+    package = PackageInfo(
+        name=config.package_name,
+        version=conda_version(addons[CORE_ADDON]),
+        build_number=build_number,
+        python=config.python,
+        license=config.license,
+        summary=config.summary,
+        home=config.home,
+        source_date_epoch=source_date_epoch(bundle),
+    )
+    return Lock(
+        bundle=bundle.raw,
+        package=package,
+        addons=tuple(locked),
+        vendored=resolution.vendored,
+        conda_requirements=resolution.conda,
+        path=Path(lock_path).resolve(),
+    )
