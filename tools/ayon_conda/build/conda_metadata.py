@@ -93,8 +93,9 @@ def about_json(package: Package, metas: Mapping[str, AddonMeta]) -> dict[str, An
             "compatibility": {
                 "ayon_server_version": _combined_range(a["ayon_server_version"] for a in addons),
                 "ayon_launcher_version": _combined_range(a["ayon_launcher_version"] for a in addons),
-                "python": lock.package.python,
+                "python": lock.python,
             },
+            **({"run_check": lock.run_check.to_dict()} if lock.run_check else {}),
             "pin": {"spec": package.pin.spec, "addon_set_sha256": package.pin.addon_hash},
             "built_by": f"ayon-conda {__version__}",
         },

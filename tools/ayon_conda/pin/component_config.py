@@ -20,6 +20,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ayon_conda.errors import AyonCondaError
+from ayon_conda.rattler_channels import DEFAULT_CHANNELS
 
 SOURCE_KINDS = ("url", "server", "path")
 _FIX = "fix the component config (see recipe/components.yaml for the format)"
@@ -77,6 +78,7 @@ class Config:
     requirements: tuple[str, ...]  # PEP 508, vendored besides the addons' own dependencies
     exclude: Mapping[str, str]  # normalized name -> why it is left out
     conda_names: Mapping[str, str]  # normalized PyPI name -> conda-forge name
+    channels: tuple[str, ...] = DEFAULT_CHANNELS  # where compiled run requirements come from (pin checks them)
 
     def addon(self, name: str) -> AddonConfig:
         try:
@@ -168,10 +170,18 @@ def load_config(path: Path | None = None) -> Config:
         requirements=tuple(str(r) for r in data.get("requirements") or ()),
         exclude={normalize_name(k): str(v) for k, v in (data.get("exclude") or {}).items()},
         conda_names=config_names,
+        channels=_channels(data, path),
     )
     for name in bake:
         config.addon(name)  # every baked addon needs a source entry
     return config
+
+
+def _channels(data: Mapping[str, Any], path: Path) -> tuple[str, ...]:
+    channels = data.get("channels", list(DEFAULT_CHANNELS))
+    if not isinstance(channels, list) or not channels or not all(isinstance(c, str) and c for c in channels):
+        raise AyonCondaError(path, "'channels' must be a list of channel names or URLs", _FIX)
+    return tuple(channels)
 
 
 def _load_conda_names(path: Path, data: Mapping[str, Any]) -> dict[str, str]:
