@@ -8,6 +8,7 @@ lock (:mod:`ayon_conda.build.lock_packages`); layout, inside ``site-packages/ayo
     __init__.py, bootstrap.py, __main__.py   the ``ayon`` entry point (recipe/ayon_publish)
     addon_sync.py, ...                       ayon-publish-core: the worker-side addon sync
     build_info.json                          what was baked, for ``ayon --version``
+    launcher/version.py                      ``AYON_ROOT``: the launcher version ayon-core reads
     vendor/                                  the pure-Python wheels of the lock
     addons/{name}_{version}/{client_dir}/    the baked addons, in AYON's layout
 
@@ -76,6 +77,8 @@ def build_info(package: Package) -> dict:
             for a in package.addons
         },
         "vendored": {d.name: d.version for d in lock.vendored},
+        # the AYON launcher the package stands in for: the bundle's installer version
+        "launcher": {"version": str(lock.bundle.get("installerVersion") or pin.version)},
     }
 
 
@@ -118,9 +121,11 @@ def stage(
     shipped = _shipped_source_dir()
     for name in package.modules:
         shutil.copyfile(shipped / name, tree.package_dir / name)
-    (tree.package_dir / "build_info.json").write_text(
-        json.dumps(build_info(package), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    info = build_info(package)
+    (tree.package_dir / "build_info.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    launcher = tree.package_dir / "launcher"
+    launcher.mkdir(exist_ok=True)
+    (launcher / "version.py").write_text(f"__version__ = {info['launcher']['version']!r}\n", encoding="utf-8")
     for rel, source in scripts.items():
         target = tree.prefix.joinpath(*rel.split("/"))
         target.parent.mkdir(parents=True, exist_ok=True)
