@@ -72,6 +72,7 @@ def about_json(package: Package, metas: Mapping[str, AddonMeta]) -> dict[str, An
             "source": a.source.kind,
             "ayon_server_version": metas[a.name].ayon_server_version,
             "ayon_launcher_version": metas[a.name].ayon_launcher_version,
+            **({"left_out": dict(sorted(a.leave_out.items()))} if a.leave_out else {}),
         }
         for a in package.addons
     ]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,9 @@ class AddonConfig:
     name: str
     client_dir: str
     source: SourceRule
+    #: Parts of the client package no farm publish imports (``dir/`` or a glob -> why): left out
+    #: of the packages, recorded in the lock.
+    leave_out: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,7 @@ def load_config(path: Path | None = None) -> Config:
             name=str(name),
             client_dir=str(_require(entry, "client_dir", path, str, where)),
             source=_source_rule(entry.get("source"), path, where),
+            leave_out=_leave_out(entry.get("leave_out"), path, where),
         )
 
     bake = tuple(str(n) for n in _require(data, "bake", path, list))
@@ -175,6 +179,19 @@ def load_config(path: Path | None = None) -> Config:
     for name in bake:
         config.addon(name)  # every baked addon needs a source entry
     return config
+
+
+def _leave_out(data: Any, path: Path, where: str) -> dict[str, str]:
+    if data is None:
+        return {}
+    if not isinstance(data, Mapping) or not all(isinstance(k, str) and k and isinstance(v, str) and v
+                                                for k, v in data.items()):
+        raise AyonCondaError(path, f"'{where}leave_out' must map paths in the client package to why they are left out", _FIX)
+    bad = next((k for k in data if k.startswith(("/", "../")) or "/../" in k or "\\" in k), None)
+    if bad is not None:
+        raise AyonCondaError(path, f"'{where}leave_out' pattern '{bad}' is not a path inside the client package",
+                             "write it relative to the client package, e.g. 'tests/'")
+    return {str(k): str(v) for k, v in data.items()}
 
 
 def _channels(data: Mapping[str, Any], path: Path) -> tuple[str, ...]:

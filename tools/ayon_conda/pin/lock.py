@@ -9,6 +9,7 @@ so a hand-edited lock that no longer matches its own build string is refused.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from collections.abc import Mapping
@@ -84,6 +85,23 @@ class LockedAddon:
     version: str
     client_dir: str
     source: AddonSource
+    #: Parts of the client package the packages leave out (pattern -> why); see ``leaves_out``.
+    leave_out: Mapping[str, str] = field(default_factory=dict)
+
+    def leaves_out(self, rel: str) -> str | None:
+        """The pattern that leaves ``rel`` (a posix path inside the client package) out, or None.
+
+        A pattern ending in ``/`` names a directory; any other is a glob on the whole path.
+
+        >>> addon = LockedAddon("core", "1.9.5", "ayon_core", AddonSource("path", "x", "0" * 64),
+        ...                     {"tests/": "test suite", "style/fonts/*.ttf": "Qt UI fonts"})
+        >>> addon.leaves_out("tests/conftest.py"), addon.leaves_out("style/fonts/a.ttf"), addon.leaves_out("lib/x.py")
+        ('tests/', 'style/fonts/*.ttf', None)
+        """
+        for pattern in self.leave_out:
+            if rel.startswith(pattern) if pattern.endswith("/") else fnmatch.fnmatchcase(rel, pattern):
+                return pattern
+        return None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from ayon_conda.pin.component_config import Config
 from ayon_conda.pin.lock import Lock, LockedAddon, PackageInfo, Requirement, RunCheck
 from ayon_conda.pin.python_deps import resolve
 from ayon_conda.pin.run_requirements import check_run_requirements
+from ayon_conda.pin.source_archives import iter_tree
 from ayon_conda.progress import Progress
 from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN
 
@@ -60,6 +61,16 @@ def baked_addons(bundle: Bundle, config: Config, extra: tuple[str, ...] = ()) ->
         ) from None
 
 
+def _warn_unmatched(addon: LockedAddon, client: Path, progress: Progress) -> None:
+    """A leave_out pattern that matches nothing is most likely a typo: say so (not an error, a
+    newer addon version may simply have dropped what it names)."""
+    used = {addon.leaves_out(rel.as_posix()) for rel, _ in iter_tree(client, f"addon {addon.name}")}
+    for pattern in addon.leave_out:
+        if pattern not in used:
+            progress.step(f"warning: leave_out '{pattern}' of addon {addon.name} {addon.version} matches nothing "
+                          f"in client/{addon.client_dir}")
+
+
 def make_lock(
     bundle: Bundle,
     config: Config,
@@ -91,7 +102,8 @@ def make_lock(
         client_package_dir(tree, addon.client_dir, origin)
         check_version(tree, version, origin)
         requirements += client_requirements(tree, origin, config.exclude)
-        locked.append(LockedAddon(name, version, addon.client_dir, source))
+        locked.append(LockedAddon(name, version, addon.client_dir, source, dict(addon.leave_out)))
+        _warn_unmatched(locked[-1], client_package_dir(tree, addon.client_dir, origin), progress)
 
     resolution = resolve(requirements, config, progress, exclude_newer=exclude_newer, offline=sources.offline)
     specs = [r.spec for r in resolution.conda]
