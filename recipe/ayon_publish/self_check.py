@@ -54,11 +54,28 @@ def _literal_list(node: ast.AST) -> List[str] | None:
     return [str(v) for v in value] if isinstance(value, (list, tuple)) else None
 
 
+#: pyblish's plugin base classes (``pyblish.api``), besides any base whose name ends in ``Plugin``.
+PLUGIN_BASES = ("Collector", "Validator", "Extractor", "Integrator")
+
+
+def _base_names(node: ast.ClassDef) -> List[str]:
+    return [b.attr if isinstance(b, ast.Attribute) else getattr(b, "id", "") for b in node.bases]
+
+
+def _is_plugin_class(node: ast.ClassDef, fields: Mapping[str, ast.AST]) -> bool:
+    """A publish plugin, not a pyblish Action or a helper: a plugin base, or an ``order``."""
+    bases = _base_names(node)
+    if any(b.endswith("Action") for b in bases):
+        return False
+    return "order" in fields or any(b.endswith("Plugin") or b in PLUGIN_BASES for b in bases)
+
+
 def not_on_farm(path: Path) -> str | None:
     """Why no plugin class in ``path`` runs on a farm publish, or None when that is not shown.
 
-    Read from the source (the file cannot be imported): a class with ``order`` or ``process``
-    is a plugin; its ``hosts``/``targets`` must be literals (defaults: ``["*"]``/``["default"]``).
+    Read from the source (the file cannot be imported): a class deriving from a pyblish plugin
+    base, or with an ``order``, is a plugin (Actions are not); its ``hosts``/``targets`` must be
+    literals (defaults: ``["*"]``/``["default"]``).
     """
     try:
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -70,8 +87,7 @@ def not_on_farm(path: Path) -> str | None:
             continue
         fields = {t.id: n.value for n in node.body if isinstance(n, ast.Assign)
                   for t in n.targets if isinstance(t, ast.Name)}
-        is_plugin = "order" in fields or any(isinstance(n, ast.FunctionDef) and n.name == "process" for n in node.body)
-        if not is_plugin:
+        if not _is_plugin_class(node, fields):
             continue
         hosts = _literal_list(fields["hosts"]) if "hosts" in fields else ["*"]
         targets = _literal_list(fields["targets"]) if "targets" in fields else ["default"]

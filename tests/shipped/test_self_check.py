@@ -49,3 +49,15 @@ def test_one_farm_plugin_in_the_file_keeps_it_on_the_path(tmp_path: Path):
     path.write_text(PLUGIN.format(fields='hosts = ["maya"]') + PLUGIN.format(fields="").split("\n\n\n", 1)[1]
                     .replace("ValidateSaved", "CollectAll"))
     assert not_on_farm(path) is None
+
+
+def test_actions_in_the_file_are_not_plugins(tmp_path: Path):
+    """ayon-core's validate_file_saved.py shape: two pyblish Actions (with process()) and one
+    validator for DCC hosts; the Actions must not keep the file on the farm path."""
+    action = ('class ShowWorkfiles(pyblish.api.Action):\n    label = "Show"\n    on = "failed"\n\n'
+              '    def process(self, context, plugin):\n        pass\n\n\n')
+    source = PLUGIN.format(fields='hosts = ["maya"]')
+    head, body = source.split("\n\n\n", 1)
+    path = tmp_path / "plugin.py"
+    path.write_text(f"{head}\n\n\n{action}{body}")
+    assert not_on_farm(path) == "ValidateSaved: hosts maya"
