@@ -17,8 +17,8 @@ and, for ayon-publish-core, beside site-packages in the prefix::
     etc/conda/activate.d/ayon-publish-core.{sh,bat,ps1}     (from recipe/activation/)
     etc/conda/deactivate.d/ayon-publish-core.{sh,bat,ps1}
 
-Wheels are unpacked with pypa/installer (console scripts and data files of vendored libraries
-are not shipped: they would land outside the private directory).
+The vendored wheels come unpacked (:mod:`ayon_conda.build.vendor_tree`): staging only links or
+copies them.
 """
 
 from __future__ import annotations
@@ -30,11 +30,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from installer import install
-from installer.destinations import SchemeDictionaryDestination
-from installer.sources import WheelFile
-
 from ayon_conda.build.lock_packages import Package
+from ayon_conda.build.vendor_tree import link_tree
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.addon_tree import client_package_dir
 from ayon_conda.pin.headless import check_requirements, check_vendor_dir
@@ -88,28 +85,34 @@ def _shipped_source_dir() -> Path:
     return Path(ayon_publish.__file__).resolve().parent
 
 
-def install_wheel(wheel: Path, vendor: Path, scratch: Path) -> None:
-    """Unpack a wheel's importable files into ``vendor`` (scripts, headers and data go to ``scratch``)."""
-    discard = {key: str(scratch / key) for key in ("headers", "scripts", "data")}
-    destination = SchemeDictionaryDestination(
-        scheme_dict={"purelib": str(vendor), "platlib": str(vendor), **discard},
-        interpreter="python",
-        script_kind="posix",
-        bytecode_optimization_levels=(),
-    )
-    with WheelFile.open(wheel) as source:
-        install(source, destination, additional_metadata={"INSTALLER": b"ayon-conda\n"})
+def _copy(src: Path, dst: Path, link: bool) -> None:
+    """A link or a copy; either way the file keeps its executable bit (the archive keeps only
+    that of a file's mode), so linked and copied trees archive alike."""
+    if link:
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass  # another file system: copy
+    shutil.copy(src, dst)
 
 
 def stage(
     package: Package,
     addon_trees: Mapping[str, Path],
-    wheels: Mapping[str, Path],
+    vendor: Path | None,
     site_packages: Path,
     prefix: Path | None = None,
-    vendor_from: Path | None = None,
+    *,
+    link: bool = False,
 ) -> StagedTree:
-    """Write ``package``'s files under ``site_packages`` (and ``prefix``) from verified sources and wheels."""
+    """Write ``package``'s files under ``site_packages`` (and ``prefix``) from verified addon trees
+    and the unpacked vendored set (:func:`ayon_conda.build.vendor_tree.vendor_tree`).
+
+    ``link``: hard-link the addon and vendored files instead of copying them; only for a tree
+    that nothing writes to before it is archived (the native backend's), since the links share
+    their bytes with the cache.
+    """
     lock = package.lock
     check_requirements(str(lock.path), [d.name for d in lock.vendored], [r.conda_name for r in lock.conda_requirements])
     scripts = package.activation_scripts()
@@ -131,19 +134,13 @@ def stage(
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
 
-    if package.vendored and vendor_from is not None:
-        # the lock's wheels, installed for another package of the same build: link, don't unpack again
-        shutil.copytree(vendor_from, tree.vendor_dir, copy_function=os.link)
-    elif package.vendored:
-        tree.vendor_dir.mkdir(exist_ok=True)
-        # The discarded scheme dirs sit beside the vendor dir at a fixed relative place, so the
-        # RECORD files installer writes are the same whatever the staging directory is.
-        scratch = tree.package_dir / ".discard"
-        try:
-            for dist in lock.vendored:
-                install_wheel(wheels[dist.name], tree.vendor_dir, scratch)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+    if package.vendored:
+        if vendor is None:
+            raise AyonCondaError(package.name, "vendors the lock's wheels, but none were unpacked", "report this as a bug")
+        if link:
+            link_tree(vendor, tree.vendor_dir)
+        else:
+            shutil.copytree(vendor, tree.vendor_dir)
         check_vendor_dir(tree.vendor_dir)
 
     for addon in package.addons:
@@ -155,5 +152,5 @@ def stage(
                 continue
             target = dst.joinpath(*rel.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            _copy(path, target, link)
     return tree

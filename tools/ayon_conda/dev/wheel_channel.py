@@ -4,7 +4,7 @@ ayon-publish-core needs ``boto3`` at run time; in real use it comes from conda-f
 conda-forge cannot be reached (this project's CI, an offline demo), this makes it and its
 pure-Python dependencies from their PyPI wheels with the pipeline's own parts: the resolver
 (uv, :func:`ayon_conda.pin.python_deps.resolve`), the sha256-checked download cache
-(:func:`ayon_conda.build.vendored_wheels.wheel_for`), pypa/installer (:func:`ayon_conda.build.stage.install_wheel`)
+(:func:`ayon_conda.build.vendored_wheels.wheel_for`), pypa/installer (:func:`ayon_conda.build.vendor_tree.install_wheel`)
 and the package writer (:func:`ayon_conda.build.conda_metadata.write_info_files`,
 :func:`ayon_conda.build.conda_archive.write_conda`). Each package depends on python and, unversioned, on the
 distributions the resolution says it needs: the channel holds exactly one resolved set. They are
@@ -23,7 +23,7 @@ from pathlib import Path
 
 from ayon_conda.build.conda_archive import write_conda
 from ayon_conda.build.conda_metadata import write_info_files
-from ayon_conda.build.stage import install_wheel
+from ayon_conda.build.vendor_tree import install_wheel
 from ayon_conda.build.vendored_wheels import wheel_for
 from ayon_conda.pin.component_config import Config
 from ayon_conda.pin.lock import Requirement

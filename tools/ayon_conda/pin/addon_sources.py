@@ -72,6 +72,7 @@ class Sources:
         self.server = server
         self.cache = cache or cache_dir()
         self._connection = None
+        self._opened: dict[tuple[str, ...], Path] = {}  # checked trees: each source is checked once
 
     # -- pin: configured source -> (locked source, tree) ----------------------------------------
     def pin(self, addon: AddonConfig, version: str, lock_dir: Path) -> tuple[AddonSource, Path]:
@@ -108,6 +109,15 @@ class Sources:
         return archive
 
     def open(self, addon: LockedAddon, lock: Lock) -> Path:
+        """The addon's source tree, checked against the lock's sha256 (once per source)."""
+        src = addon.source
+        where = str(lock.source_path(addon)) if src.kind == "path" else src.location
+        key = (addon.name, addon.version, src.kind, where, src.sha256, src.strip or "")
+        if key not in self._opened:
+            self._opened[key] = self._open(addon, lock)
+        return self._opened[key]
+
+    def _open(self, addon: LockedAddon, lock: Lock) -> Path:
         src = addon.source
         origin = f"addon {addon.name} {addon.version} ({src.location})"
         if src.kind == "path":
