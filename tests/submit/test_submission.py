@@ -41,18 +41,6 @@ BUNDLE = {"name": "prod-2026-10", "addons": {"core": "1.9.0", "deadline_cloud": 
 USUAL = FakePackage({"core": "1.9.0", "deadline_cloud": "0.2.0"}, build_number=2)  # highest build of the usual set
 
 
-def test_import_is_light():
-    """Inside a DCC: importing the module and computing a spec loads no heavy or optional library."""
-    code = (
-        "import sys, ayon_publish_submit.submission as s\n"
-        "s.spec_for_bundle({'name': 'b', 'addons': {'core': '1.9.0', 'deadline_cloud': '0.2.0'}})\n"
-        "heavy = ('boto3', 'botocore', 'rattler', 'requests', 'urllib3', 'click', 'ayon_api', 'platformdirs', 'semver')\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
-
-
 def test_spec_for_bundle_is_the_spec_the_build_pinned(sample_lock: Path):
     bundle = json.loads(SAMPLE_BUNDLE.read_text())  # has maya and applications too, which are not baked
     assert spec_for_bundle(bundle) == Lock.load(sample_lock).pin.spec
