@@ -18,7 +18,9 @@ AWS chain (the queue role), ``AWS_ENDPOINT_URL`` path-style, and condarc ``custo
 package set lives under ``CACHE_DIR/envs/KEY`` (created under a file lock, completed by a
 marker written last, an incomplete one replaced), is activated with bash (its activate.d
 scripts run; a conda environment already active is deactivated first) and the changes are
-printed as ``openjd_env`` lines. ``exit`` removes the environments unused for ``KEEP_DAYS``
+printed as ``openjd_env`` lines, with ``AYON_CONDA_PYTHON`` naming the Python that ran this, so
+that a later environment of the session (the publish step's) runs on it rather than on the
+activated environment's ``python``, which may have neither py-rattler nor pip. ``exit`` removes the environments unused for ``KEEP_DAYS``
 days (0: keep all). Failures print one ``openjd_fail`` line and exit 1.
 """
 
@@ -40,6 +42,7 @@ RATTLER = "py-rattler>=0.28,<0.29"  # installed when missing; an installed >= 0.
 CONDARC = ["/etc/conda/condarc", "/etc/conda/.condarc", "C:/ProgramData/conda/condarc", "~/.condarc"]
 NOISE = {"_", "SHLVL", "PWD", "OLDPWD"}  # the shell's own variables, not the activation's
 DUMP = "import json, os, sys; json.dump(dict(os.environ), open(sys.argv[1], 'w'))"
+PYTHON = "AYON_CONDA_PYTHON"  # this Python, for later environments: the session's conda one may lack pip
 
 
 class Failure(Exception):
@@ -128,7 +131,7 @@ def pip_install(site, requirements):
                               str(scratch), *requirements], stderr=subprocess.PIPE, text=True)
         if pip.returncode:
             raise Failure(sys.executable, f"pip cannot install py-rattler ({one_line(pip.stderr)[-300:]})",
-                          f"install {RATTLER} for it, or use a Python 3.10+")
+                          f"install {RATTLER} for it, or set {PYTHON} to a Python 3.10+ with it or pip")
         remove(site)
         scratch.rename(site)  # complete, or not there
     finally:
@@ -166,7 +169,7 @@ def match_specs(rattler, specs):
             parsed.append(rattler.MatchSpec(spec, strict=True))
         except Exception as exc:
             raise Failure("CondaPackages", f"'{spec}' is not a conda match spec ({one_line(exc)})",
-                          "write specs like 'ayon-publish==1.9.0[build=pyh1a2b3c4d_2]', separated by spaces") from None
+                          "write specs like 'ayon-publish==1.9.0[build=pyh1a2b3c4d_2]'") from None
     return parsed
 
 
@@ -235,13 +238,12 @@ def is_complete(marker, ids):
 
 def activate(prefix):
     """py-rattler's bash activation (activate.d scripts run); the environment after it."""
-    from rattler.shell import ActivationVariables, Shell, activate as activation
+    from rattler.shell import ActivationVariables, PathModificationBehavior, Shell, activate as activation
 
-    path = os.environ["PATH"].split(os.pathsep)
-    active = os.environ.get("CONDA_PREFIX")  # e.g. the queue environment's, before a step's
-    current = ActivationVariables(Path(active) if active and Path(active).is_dir() else None, path)
+    active = os.environ.get("CONDA_PREFIX")  # e.g. the queue environment's, before a step's: deactivated
+    current = ActivationVariables(Path(active) if active and Path(active).is_dir() else None,
+                                  os.environ["PATH"].split(os.pathsep), PathModificationBehavior.Replace)
     script = activation(prefix, current, Shell.bash).script
-    say(f"Activating {prefix}")
     with tempfile.TemporaryDirectory(prefix="ayon-conda-session-") as work:
         dump, runner = Path(work) / "env.json", Path(work) / "activate.sh"
         runner.write_text(f"{script}\n{shlex.join([sys.executable, '-c', DUMP, str(dump)])}\n", encoding="utf-8")
@@ -249,9 +251,9 @@ def activate(prefix):
             code = subprocess.run(["bash", str(runner)]).returncode
         except OSError as exc:
             raise Failure(prefix, f"cannot run bash to activate it ({one_line(exc)})",
-                          "install bash on the worker (Git for Windows on Windows)") from None
+                          "install bash (Git for Windows on Windows)") from None
         if not dump.is_file():
-            raise Failure(prefix, f"the activation stopped (exit code {code})", "see the activation's output above")
+            raise Failure(prefix, f"the activation stopped (exit code {code})", "see the output above")
         if code:
             say(f"warning: an activate.d script failed (exit code {code}, see above)")
         return json.loads(dump.read_text(encoding="utf-8"))
@@ -280,12 +282,11 @@ def enter(packages, channels, priority, cache_dir):
     root = cache_root(cache_dir)
     condarcs = [p for p in (Path(n).expanduser() for n in [*CONDARC, os.environ.get("CONDARC", "")] if n) if p.is_file()]
     rattler = import_rattler(root, need_yaml=bool(condarcs))
-    say(f"py-rattler {rattler.__version__}, Python {sys.version.split()[0]}, cache {root}")
-    parsed = match_specs(rattler, specs)
-    urls = channel_urls(names, condarcs) if condarcs else names
-    say(f"Packages: {' '.join(specs)}\nChannels: {' '.join(urls)}")
+    parsed, urls = match_specs(rattler, specs), channel_urls(names, condarcs) if condarcs else names
+    say(f"py-rattler {rattler.__version__}, Python {sys.version.split()[0]}, cache {root}\n"
+        f"Packages: {' '.join(specs)}\nChannels: {' '.join(urls)}")
     prefix = asyncio.run(create_or_reuse(rattler, parsed, urls, priority, root))
-    for line in env_changes(dict(os.environ), activate(prefix)):
+    for line in env_changes(dict(os.environ), {**activate(prefix), PYTHON: sys.executable}):
         say(line)
 
 

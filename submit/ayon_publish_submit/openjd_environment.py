@@ -25,6 +25,8 @@ from .errors import UserError
 SCRIPT = Path(__file__).with_name("conda_session.py")
 #: The embedded file's name on the worker.
 SCRIPT_FILENAME = "ayon_conda_session.py"
+#: The Python that ran the session script, exported by it for later environments of the session.
+PYTHON_VAR = "AYON_CONDA_PYTHON"
 #: Environments unused for this many days are removed when a session ends.
 DEFAULT_KEEP_DAYS = 30
 PRIORITIES = ("Strict", "Disabled")
@@ -128,21 +130,23 @@ def session_script() -> str:
     return compact(SCRIPT.read_text(encoding="utf-8"))
 
 
-def session_environment(name: str, python: str, enter: Sequence[str], leave: Sequence[str], *,
+def session_environment(name: str, python: Sequence[str], enter: Sequence[str], leave: Sequence[str], *,
                         variables: Mapping[str, str] | None = None, description: str | None = None) -> dict[str, Any]:
-    """An OpenJD environment that runs the session script: ``python SCRIPT enter *enter`` on
-    entering, ``python SCRIPT exit *leave`` on exit; ``variables`` are set before either runs.
-    Values may be OpenJD format strings (the queue environment passes its parameters)."""
+    """An OpenJD environment that runs the session script: ``PYTHON... SCRIPT enter *enter`` on
+    entering, ``PYTHON... SCRIPT exit *leave`` on exit (``python`` is the command and its first
+    arguments); ``variables`` are set before either runs. Values may be OpenJD format strings
+    (the queue environment passes its parameters)."""
     script = "{{Env.File.CondaSession}}"
     environment: dict[str, Any] = {"name": name}
     if description:
         environment["description"] = description
     if variables:
         environment["variables"] = dict(variables)
+    command, *prefix = python
     environment["script"] = {
         "actions": {
-            "onEnter": {"command": python, "args": [script, "enter", *enter]},
-            "onExit": {"command": python, "args": [script, "exit", *leave]},
+            "onEnter": {"command": command, "args": [*prefix, script, "enter", *enter]},
+            "onExit": {"command": command, "args": [*prefix, script, "exit", *leave]},
         },
         "embeddedFiles": [{"name": "CondaSession", "type": "TEXT", "filename": SCRIPT_FILENAME, "data": session_script()}],
     }
@@ -158,19 +162,25 @@ def _literal(what: str, value: str) -> str:
 
 
 def conda_environment(name: str, packages: Sequence[str], channels: Sequence[str], *,
-                      variables: Mapping[str, str] | None = None, python: str = "python", cache_dir: str = "",
+                      variables: Mapping[str, str] | None = None, python: str | None = None, cache_dir: str = "",
                       keep_days: int = DEFAULT_KEEP_DAYS, priority: str = "Strict",
                       description: str | None = None) -> dict[str, Any]:
     """An OpenJD environment (for a step's ``stepEnvironments``) that installs ``packages`` from
     ``channels`` with the session script and activates them, setting ``variables`` first (so that
     activation scripts see them). Every value is literal. ``cache_dir`` empty means the worker
-    user's cache directory, as in the queue environment, so that both share environments."""
+    user's cache directory, as in the queue environment, so that both share environments.
+
+    ``python`` runs the script; by default bash runs ``$AYON_CONDA_PYTHON`` (which our queue
+    environment exports: the Python it ran on), else ``python`` from ``PATH``, since a conda
+    environment activated before this one puts its own ``python`` first, often without pip."""
     if priority not in PRIORITIES:
         raise UserError("channel priority", f"'{priority}' is not one of {', '.join(PRIORITIES)}", "pass Strict or Disabled")
     if isinstance(keep_days, bool) or not isinstance(keep_days, int) or keep_days < 0:
         raise UserError("keep_days", f"{keep_days!r} is not a whole number of days", "pass e.g. 30, or 0 to keep every environment")
-    where = [_literal("cache directory", cache_dir), str(keep_days)]
+    cache = _literal("cache directory", cache_dir)
+    command = [_literal("python", python)] if python else ["bash", "-c", f'exec "${{{PYTHON_VAR}:-python}}" "$@"', "python"]
     return session_environment(
-        name, _literal("python", python),
-        [_literal("packages", " ".join(packages)), _literal("channels", " ".join(channels)), priority, *where], where,
+        name, command,
+        [_literal("packages", " ".join(packages)), _literal("channels", " ".join(channels)), priority, cache],
+        [cache, str(keep_days)],
         variables={k: _literal(k, str(v)) for k, v in (variables or {}).items()}, description=description)

@@ -45,7 +45,7 @@ ADDONS_CACHE_VAR = "AYON_ADDONS_CACHE_DIR"
 
 def add_publish_step_environment(job_template: MutableMapping[str, Any], bundle: Mapping[str, Any] | Bundle,
                                  channels: str | Sequence[str], *, step: str = PUBLISH_STEP,
-                                 packages: Sequence[str] = (), python: str = "python", cache_dir: str = "",
+                                 packages: Sequence[str] = (), python: str | None = None, cache_dir: str = "",
                                  keep_days: int = DEFAULT_KEEP_DAYS, channel_priority: str = "Strict",
                                  addons_s3_uri: str | None = None, addons_cache_dir: str | None = None,
                                  **options: Any) -> dict[str, Any]:
@@ -60,7 +60,9 @@ def add_publish_step_environment(job_template: MutableMapping[str, Any], bundle:
     ``max_age``); an ``s3://`` channel that cannot be read here because boto3 is missing gives the
     spec of every build of the bundle's addon set, and the worker's solver takes the highest.
     ``packages``: more specs for the publish step. ``python``: the worker's Python that runs the
-    script (3.9+; py-rattler is pip-installed for it when it lacks one). ``cache_dir`` (empty:
+    script (3.10+, with py-rattler 0.28 or pip, which installs it into the cache once); by default
+    the one our queue environment ran on (``$AYON_CONDA_PYTHON``), else ``python`` from ``PATH``.
+    ``cache_dir`` (empty:
     the worker user's cache, shared with our queue environment), ``keep_days`` (environments
     unused that long are removed when the step's session ends; 0 keeps all) and
     ``channel_priority`` are the queue environment's ``CondaEnvCacheDir``, ``CondaEnvKeepDays``

@@ -32,7 +32,8 @@ try:
     refused = None
 except UserError as exc:
     refused = str(exc)
-print(json.dumps({"package": found.package, "args": env["script"]["actions"]["onEnter"]["args"][2],
+args = env["script"]["actions"]["onEnter"]["args"]
+print(json.dumps({"package": found.package, "args": args[args.index("enter") + 1],
                   "index": sorted(p.name for p in __import__("pathlib").Path(cache).rglob("repodata*")),
                   "zstd": sorted(m for m in sys.modules if "zstd" in m), "refused": refused}))
 """

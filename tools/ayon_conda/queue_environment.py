@@ -41,7 +41,7 @@ def render(text: str) -> str:
     yaml = _yaml()
     doc = yaml.load(text)
     environment = session_environment(
-        "Conda", "{{Param.QueueEnvPython}}",
+        "Conda", ["{{Param.QueueEnvPython}}"],
         enter=["{{Param.CondaPackages}}", "{{Param.CondaChannels}}", "{{Param.ChannelPriority}}", "{{Param.CondaEnvCacheDir}}"],
         leave=["{{Param.CondaEnvCacheDir}}", "{{Param.CondaEnvKeepDays}}"])
     for action in environment["script"]["actions"].values():
