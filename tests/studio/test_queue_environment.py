@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -223,6 +224,28 @@ def test_bad_specs_and_channels_fail_the_session_clearly(s3_channel, python_chan
     assert missing in line.split("cannot be read", 1)[1], line  # the detail names the channel
     assert line.endswith("; check the channels, and that the queue role can read the s3:// ones")
     assert envs_in(cache) == []
+
+
+def test_environments_unused_for_keep_days_are_removed_when_a_session_ends(worker, tiny, tmp_path: Path):
+    from support.channels import index_dir
+
+    for name in ("render-tools", "publish-tools"):
+        tiny(name, directory="channel/noarch")
+    channel, cache = index_dir(tmp_path / "channel").as_uri(), tmp_path / "node-cache"
+    assert openjd.run(SHOW_ENV, params("render-tools", channel, cache), worker).returncode == 0
+    [old] = envs_in(cache)
+    long_ago = time.time() - 40 * 86400
+    for path in (old, old.with_name(f"{old.name}.json")):
+        os.utime(path, (long_ago, long_ago))
+
+    kept = openjd.run(SHOW_ENV, params("publish-tools", channel, cache, CondaEnvKeepDays=0), worker)
+    assert kept.returncode == 0 and "Removing" not in kept.stdout, kept.stdout
+    [new] = [env for env in envs_in(cache) if env != old]
+
+    removed = openjd.run(SHOW_ENV, params("publish-tools", channel, cache), worker)  # the default: 30 days
+    assert removed.returncode == 0, removed.stdout
+    assert f"Removing {old}, unused for 30 days" in removed.stdout
+    assert envs_in(cache) == [new] and sorted(p.name for p in (cache / "envs").iterdir()) == [new.name, f"{new.name}.json"]
 
 
 def test_empty_packages_do_nothing(python_channel, worker, tmp_path: Path):

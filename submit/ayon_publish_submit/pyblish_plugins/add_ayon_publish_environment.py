@@ -26,10 +26,10 @@ import os
 
 import pyblish.api
 from ayon_publish_submit import UserError, add_publish_step_environment
+from ayon_publish_submit.pin_scheme import CORE_ADDON, CORE_PACKAGE
 
 SETTINGS = "ayon_publish"
 CHANNELS_ENV = "AYON_PUBLISH_CHANNELS"
-CORE_PACKAGE = "ayon-publish-core"
 OPTIONS = ("python", "cache_dir", "keep_days", "addons_s3_uri", "addons_cache_dir", "step")
 
 
@@ -52,7 +52,7 @@ class AddAyonPublishEnvironment(pyblish.api.InstancePlugin):
         if settings.get("package"):
             options["name"] = settings["package"]
             if settings["package"] == CORE_PACKAGE:
-                options["bake"] = ["core"]
+                options["bake"] = [CORE_ADDON]
         try:
             environment = add_publish_step_environment(
                 job_data["job_template"], self._bundle(context), self._channels(settings, job_data), **options)
