@@ -78,7 +78,7 @@ def main() -> int:
     figures: dict[str, object] = {"cpus": os.cpu_count(), "template_chars": len(TEMPLATE.read_text())}
     with tempfile.TemporaryDirectory(prefix="ayon-conda-bench-queue-env-") as tmp:
         work = Path(tmp)
-        script = work / "ayon_conda_queue_env.py"
+        script = work / "ayon_conda_session.py"
         script.write_text(script_text)
         print("setting up: pin, build, python channel, publish to moto ...", file=sys.stderr)
         ayon_conda("pin", BUNDLE, "--config", CONFIG, "-o", work / "sample.lock.json", "-q")
@@ -103,7 +103,7 @@ def main() -> int:
             packages = queue_parameters(bundle, channels)["CondaPackages"]
 
             def enter(cache: Path, python: str = sys.executable) -> list[str]:
-                return [python, str(script), packages, channels, "Strict", str(cache)]
+                return [python, str(script), "enter", packages, channels, "Strict", str(cache)]
 
             cold = []
             for i in range(3):

@@ -20,6 +20,7 @@ PUBLISH_ROLES = ["publish"]
 
 def submitter_job(render_command: list[str]) -> dict[str, Any]:
     """A DCC submitter's job: the conda parameters and one step running ``render_command``."""
+    run = {"command": render_command[0], **({"args": render_command[1:]} if render_command[1:] else {})}
     return {
         "specificationVersion": "jobtemplate-2023-09",
         "name": "shot010_lighting_v003.ma",
@@ -27,8 +28,7 @@ def submitter_job(render_command: list[str]) -> dict[str, Any]:
             {"name": "CondaPackages", "type": "STRING", "default": ""},
             {"name": "CondaChannels", "type": "STRING", "default": "deadline-cloud"},
         ],
-        "steps": [{"name": "Render", "script": {"actions": {"onRun": {"command": render_command[0],
-                                                                        "args": render_command[1:]}}}}],
+        "steps": [{"name": "Render", "script": {"actions": {"onRun": run}}}],
     }
 
 
