@@ -190,8 +190,8 @@ async def solve(rattler, specs, channels, priority, root, client):
         except Exception as exc:
             raise Failure(f"CondaChannels '{' '.join(channels)}'", f"cannot be read ({one_line(exc)})",
                           "check the channels, and that the queue role can read the s3:// ones") from None
-    raise Failure(f"CondaPackages '{' '.join(map(str, specs))}'", f"cannot be solved with the channels "
-                  f"{' '.join(channels)} ({one_line(unsolvable)})", "check the specs and CondaChannels")
+    raise Failure("CondaPackages", f"cannot be solved with the channels {' '.join(channels)} ({one_line(unsolvable)})",
+                  "check the specs and CondaChannels")
 
 
 async def create_or_reuse(rattler, specs, channels, priority, root):
