@@ -26,40 +26,17 @@ import json
 import logging
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+from common import BUNDLE, ROOT, ayon_conda, build_sample, summary, timed
+
 sys.path.insert(0, str(ROOT / "tests"))
-BUNDLE = ROOT / "examples/bundles/sample.json"
-CONFIG = ROOT / "examples/sample-components.yaml"
 BIN = Path(sys.executable).parent
 STEP = "publish to AYON"
-
-
-def ayon_conda(*args: str | Path) -> str:
-    return subprocess.run([sys.executable, "-m", "ayon_conda", *map(str, args)], check=True, capture_output=True,
-                          text=True).stdout
-
-
-def timed(cmd: list[str], env: dict[str, str], expect: str) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0 or expect not in proc.stdout:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return elapsed
-
-
-def summary(times: list[float]) -> dict[str, float]:
-    ms = sorted(t * 1000 for t in times)
-    return {"median_ms": round(statistics.median(ms)), "min_ms": round(ms[0]), "max_ms": round(ms[-1]), "runs": len(ms)}
 
 
 def main() -> int:
@@ -79,9 +56,7 @@ def main() -> int:
         with tempfile.TemporaryDirectory(prefix="ayon-conda-bench-publish-step-") as tmp:
             work = Path(tmp)
             print("setting up: pin, build, python channel, publish to moto ...", file=sys.stderr)
-            ayon_conda("pin", BUNDLE, "--config", CONFIG, "-o", work / "sample.lock.json", "-q")
-            ayon_conda("build", work / "sample.lock.json", "-o", work / "dist", "-q")
-            package = next((work / "dist" / "noarch").glob("ayon-publish-1*.conda"))
+            package = next(build_sample(work).glob("ayon-publish-1*.conda"))
             python_channel = make_python_channel(work / "python-channel")
             env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CONDA"))}
             env.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from ayon_publish_submit.submission import queue_parameters
 from conftest import EXAMPLES, SAMPLE_BUNDLE, SAMPLE_CONFIG, run_cli
 from support import openjd
 from support.openjd import BUILD_JOB, CHECK_JOB, QUEUE_ENV, TEST_JOBS, AwsProfile, session_env
+from support.vermin import python_3_9_violations
 
 NETWORK = pytest.mark.network  # the sample packages are built from PyPI wheels; pip installs py-rattler
 SHOW_ENV = TEST_JOBS / "show-env-job.yaml"
@@ -129,10 +129,7 @@ def test_embedded_script_runs_on_python_3_9_and_holds_no_format_strings(tmp_path
     assert "{{" not in SCRIPT and "}}" not in SCRIPT
     script = tmp_path / "ayon_conda_session.py"
     script.write_text(SCRIPT)
-    vermin = shutil.which("vermin", path=str(Path(sys.executable).parent))
-    proc = subprocess.run([vermin, "-t=3.9-", "--violations", "--eval-annotations", "--no-tips", str(script)],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert python_3_9_violations(script) == ""
 
 
 def test_environment_changes_are_openjd_lines(script_module):
