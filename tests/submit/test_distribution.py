@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from ayon_publish_submit.openjd_environment import session_script
 from conftest import REPO
 from support.channels import FakePackage, directory_channel
 from support.vermin import python_3_9_violations
@@ -34,7 +35,8 @@ try:
 except UserError as exc:
     refused = str(exc)
 args = env["script"]["actions"]["onEnter"]["args"]
-print(json.dumps({"package": found.package, "args": args[args.index("enter") + 1],
+script = env["script"]["embeddedFiles"][0]["data"]
+print(json.dumps({"package": found.package, "args": args[args.index("enter") + 1], "script": script,
                   "index": sorted(p.name for p in __import__("pathlib").Path(cache).rglob("repodata*")),
                   "zstd": sorted(m for m in sys.modules if "zstd" in m), "refused": refused}))
 """
@@ -73,6 +75,7 @@ def test_installs_alone_into_a_bare_venv_and_resolves_there(python: str, file_ch
     assert out.returncode == 0, out.stderr
     result = json.loads(out.stdout)
     assert result["package"] == result["args"] == f"ayon-publish==1.9.0[build={PACKAGES[-1].lock().pin.build}]"
+    assert result["script"] == session_script()  # compacted there as here: the queue environment's script
     assert result["zstd"] == []  # no zstd module in a bare venv before Python 3.14 ...
     assert result["index"] == ["repodata.json"]  # ... so the plain index was read
     assert result["refused"] == (f"{file_channel}/noarch/{PACKAGES[-1].filename}: reading its package metadata needs a "
