@@ -147,5 +147,5 @@ class ExternalBackend(ABC):
             output.mkdir()
             command = self.command(recipes, output, work, options.channels)
             lines = run_tool(self.tool, command, options, cwd=work, env=self.environment(work))
-            check_tests_ran(lines, package, self.tool)
             take_package(output, package, self.tool, out_path)
+            check_tests_ran(lines, package, self.tool)
