@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 from ayon_conda.build.backends.external_tool import ayon_conda_launcher
-from ayon_conda.build.backends import rattler_build_module
+from ayon_conda.build.backends.rattler_build import RUNNER
 from ayon_conda.pin.lock import Lock
 from conftest import error_line, json_out, run_cli
 from support.conda_packages import TOOL_SET_INDEX_FIELDS, differences, read_info, untrue_records
@@ -129,7 +129,7 @@ def test_a_package_whose_recipe_tests_fail_is_not_written(sample_lock: Path, pyt
         fh.write("echo 'raise SystemExit(\"bootstrap broken on purpose\")' > \"$SP_DIR/ayon_publish/bootstrap.py\"\n")
     out = tmp_path / "output"
     env = {**os.environ, "AYON_CONDA": ayon_conda_launcher(), "RATTLER_CACHE_DIR": str(tmp_path / "cache")}
-    proc = subprocess.run([sys.executable, "-m", rattler_build_module.__name__, "build", "--recipe", str(recipe), "--output-dir", str(out),
+    proc = subprocess.run([sys.executable, "-m", RUNNER, "build", "--recipe", str(recipe), "--output-dir", str(out),
                            "-c", python_channel], env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 1, proc.stdout[-2000:]
     assert proc.stdout.splitlines()[-1] == "Test failed: bootstrap broken on purpose (exit status 1)"

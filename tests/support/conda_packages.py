@@ -41,11 +41,11 @@ TOOL_SET_INDEX_FIELDS = {
 _UNSET = (None, [], {}, "")
 
 
-def read_info(path: Path) -> dict[str, bytes]:
-    """The files under ``info/`` of a ``.conda`` package."""
+def read_info(path: Path, component: str = "info") -> dict[str, bytes]:
+    """The files under ``info/`` of a ``.conda`` package (``component="pkg"``: the others)."""
     files: dict[str, bytes] = {}
     with open(path, "rb") as fh:
-        for tar, member in stream_conda_component(path.name, fh, "info"):
+        for tar, member in stream_conda_component(path.name, fh, component):
             if member.isfile():
                 files[member.name] = tar.extractfile(member).read()
     return files
@@ -82,21 +82,11 @@ def differences(native: Path, other: Path) -> list[str]:
     return found
 
 
-def read_payload(path: Path) -> dict[str, bytes]:
-    """The files outside ``info/`` of a ``.conda`` package."""
-    files: dict[str, bytes] = {}
-    with open(path, "rb") as fh:
-        for tar, member in stream_conda_component(path.name, fh, "pkg"):
-            if member.isfile():
-                files[member.name] = tar.extractfile(member).read()
-    return files
-
-
 def untrue_records(path: Path) -> list[str]:
     """Every ``RECORD`` line of the package's vendored distributions whose file is missing or
     has another sha256 or size (empty: every RECORD is true). Also fails on a package without any.
     Lines for files outside the vendored directory (discarded console scripts) are skipped."""
-    files = read_payload(path)
+    files = read_info(path, "pkg")
     records = [name for name in files if name.endswith(".dist-info/RECORD")]
     found = [] if records else ["no *.dist-info/RECORD in the payload"]
     for record in records:

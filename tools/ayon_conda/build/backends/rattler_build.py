@@ -20,13 +20,14 @@ import shutil
 import sys
 from pathlib import Path
 
-from ayon_conda.build.backends import rattler_build_module
 from ayon_conda.build.backends.external_tool import ExternalBackend
 from ayon_conda.build.recipes import RenderedRecipes
 from ayon_conda.errors import AyonCondaError
 
-#: What the backend runs when no executable is on PATH.
+#: The engine's Python module (py-rattler-build), and what runs it when no executable is on PATH
+#: (not imported here: ``python -m`` would warn that it ran a module already imported).
 MODULE = "rattler_build"
+RUNNER = f"{__package__}.rattler_build_module"
 
 
 class RattlerBuildBackend(ExternalBackend):
@@ -40,7 +41,7 @@ class RattlerBuildBackend(ExternalBackend):
         if executable is not None:
             return [executable]
         if importlib.util.find_spec(MODULE) is not None:
-            return [sys.executable, "-m", rattler_build_module.__name__]
+            return [sys.executable, "-m", RUNNER]
         raise AyonCondaError(self.tool, f"not found on PATH, and the Python module {MODULE} is not installed",
                              self.how_to_get)
 
