@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from rattler_build.progress import BuildStepEvent, LogEvent
 
 _SCRIPT_FAILED = re.compile(r"Script failed with status (-?\d+)")
+#: A line that says what went wrong: ``error: ...`` (ayon-conda), ``FAILED ...`` (ayon
+#: --self-check), the last line of a traceback (``NameError: ...``).
+_ERROR_LINE = re.compile(r"^(error\b|FAILED\b|[\w.]*(Error|Exception)\b)", re.IGNORECASE)
 
 
 class BuildLog:
@@ -70,12 +73,16 @@ def _one_line(text: object) -> str:
 
 
 def script_cause(log: BuildLog) -> str | None:
-    """The failing script's last line of output and its exit status."""
+    """What the failing script said last and its exit status: its last error line, else its last
+    line (its output follows the command rattler-build echoes, ``+ ...``; a script's stderr may
+    come before its buffered stdout)."""
     for index, (level, message) in enumerate(log.messages):
         failed = _SCRIPT_FAILED.search(message)
         if level == "error" and failed:
             before = log.lines(index)
-            said = before[-1] if before else "no output"
+            command = max((i for i, line in enumerate(before) if line.startswith("+ ")), default=-1)
+            output = before[command + 1:] or ["no output"]
+            said = next((line for line in reversed(output) if _ERROR_LINE.match(line)), output[-1])
             return f"{said} (exit status {failed.group(1)})"
     return None
 
