@@ -18,9 +18,10 @@ rattler-build is the executable on PATH if there is one, else the py-rattler-bui
 figures say which). Its build and test environments come from a local channel: python made
 from this interpreter and boto3 from its PyPI wheels (``ayon_conda.dev``). With
 ``AYON_CORE_SOURCE`` (an ayon-core checkout, e.g. a release tag unpacked) the comparison also
-runs on a lock whose core is that tree; a lock that cannot be pinned is reported, not measured.
+runs on a lock that bakes that tree as the core; a lock that cannot be pinned, or a comparison
+whose runs fail (e.g. compiled run requirements no channel has), is reported, not measured.
 
-    python bench/bench_build.py [--json] [--pairs N]
+    python bench/bench_build.py [--json] [--pairs N] [--channel URL]...
 """
 
 from __future__ import annotations
@@ -38,11 +39,8 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
+from common import BUNDLE, CONFIG
 from ruamel.yaml import YAML
-
-ROOT = Path(__file__).resolve().parents[1]
-BUNDLE = ROOT / "examples/bundles/sample.json"
-CONFIG = ROOT / "examples/sample-components.yaml"
 
 
 class RunFailed(Exception):
@@ -78,7 +76,7 @@ def local_channel(channel: Path) -> str:
     return url
 
 
-def rattler_build_without_tests(lock: Path, out: Path, channel: str, env: dict[str, str]) -> float:
+def rattler_build_without_tests(lock: Path, out: Path, channels: list[str], env: dict[str, str]) -> float:
     """``render``, then the backend's command line for each recipe with ``--test skip``."""
     from ayon_conda.build.backends.rattler_build import RattlerBuildBackend
     from ayon_conda.build.recipes import RenderedRecipes
@@ -91,22 +89,23 @@ def rattler_build_without_tests(lock: Path, out: Path, channel: str, env: dict[s
                                   Path(recipe["payload"]), tuple(recipe["payload_files"]))
         work = out / f"work-{i}"
         (work / "output").mkdir(parents=True)
-        command = backend.command(recipes, work / "output", work, (channel,))
+        command = backend.command(recipes, work / "output", work, tuple(channels))
         command[command.index("--test") + 1] = "skip"
         run(command, {**env, **backend.environment(work)})
     return time.perf_counter() - start
 
 
-def side_by_side(lock: Path, work: Path, channel: str, env: dict[str, str], pairs: int) -> dict:
+def side_by_side(lock: Path, work: Path, channels: list[str], env: dict[str, str], pairs: int) -> dict:
     """Pairs of native and rattler-build runs on ``lock``, with and without the recipes' tests."""
     def native(i: int, label: str) -> float:
         return timed(["build", lock, "-o", work / f"native-{label}-{i}"], env)
 
     def with_tests(i: int) -> float:
-        return timed(["build", lock, "-o", work / f"rattler-{i}", "--backend", "rattler-build", "-c", channel], env)
+        return timed(["build", lock, "-o", work / f"rattler-{i}", "--backend", "rattler-build",
+                      *[arg for channel in channels for arg in ("-c", channel)]], env)
 
     def without_tests(i: int) -> float:
-        return rattler_build_without_tests(lock, work / f"rattler-skip-{i}", channel, env)
+        return rattler_build_without_tests(lock, work / f"rattler-skip-{i}", channels, env)
 
     figures = {}
     for label, tool in (("with_tests", with_tests), ("without_tests", without_tests)):
@@ -131,7 +130,10 @@ def side_by_side(lock: Path, work: Path, channel: str, env: dict[str, str], pair
 
 
 def real_core_lock(work: Path, env: dict[str, str]) -> Path:
-    """A lock of the sample bundle with ayon-core from ``AYON_CORE_SOURCE`` (its own version)."""
+    """A lock of the sample bundle with ayon-core from ``AYON_CORE_SOURCE`` (its own version),
+    baking ayon-core alone: the SAMPLE deadline_cloud addon imports what only the sample core
+    has. Its compiled run requirements are not proven installable (``--skip-run-check``): the
+    recipes' tests find out, from the channels the comparison uses."""
     source = Path(os.environ["AYON_CORE_SOURCE"]).resolve()
     found = re.search(r'^version\s*=\s*"([^"]+)"', (source / "package.py").read_text(encoding="utf-8"), re.M)
     if found is None:
@@ -139,6 +141,7 @@ def real_core_lock(work: Path, env: dict[str, str]) -> Path:
     yaml = YAML(typ="safe")
     config = yaml.load(CONFIG.read_text(encoding="utf-8"))
     config["addons"]["core"]["source"]["path"] = str(source)
+    config["bake"] = ["core"]
     for addon in config["addons"].values():
         addon["source"]["path"] = str((CONFIG.parent / addon["source"]["path"]).resolve())
     config["conda_names"] = str((CONFIG.parent / config["conda_names"]).resolve())
@@ -147,25 +150,26 @@ def real_core_lock(work: Path, env: dict[str, str]) -> Path:
     bundle["addons"]["core"] = found.group(1)
     (work / "real-bundle.json").write_text(json.dumps(bundle), encoding="utf-8")
     lock = work / "real.lock.json"
-    ayon_conda("pin", work / "real-bundle.json", "--config", work / "real-components.yaml", "-o", lock, env=env)
+    ayon_conda("pin", work / "real-bundle.json", "--config", work / "real-components.yaml", "-o", lock,
+               "--skip-run-check", env=env)
     return lock
 
 
-def compare_backends(sample_lock: Path, work: Path, env: dict[str, str], pairs: int) -> dict:
+def compare_backends(sample_lock: Path, work: Path, env: dict[str, str], pairs: int, extra: list[str]) -> dict:
     from ayon_conda.build.backends.rattler_build import RattlerBuildBackend
 
     program = RattlerBuildBackend().program
-    channel = local_channel(work / "channel")
+    channels = [local_channel(work / "channel"), *extra]
     figures = {"rattler_build": "executable " + program[0] if len(program) == 1 else f"module rattler_build "
                f"(py-rattler-build {version('py-rattler-build')})", "pairs": pairs,
-               "sample": side_by_side(sample_lock, work / "sample", channel, env, pairs)}
+               "channels": channels, "sample": side_by_side(sample_lock, work / "sample", channels, env, pairs)}
     if os.environ.get("AYON_CORE_SOURCE"):
         try:
             lock = real_core_lock(work, env)
         except RunFailed as exc:
             figures["real_core"] = {"not_pinned": str(exc)}
         else:
-            figures["real_core"] = side_by_side(lock, work / "real", channel, env, pairs)
+            figures["real_core"] = side_by_side(lock, work / "real", channels, env, pairs)
     return figures
 
 
@@ -173,6 +177,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--pairs", type=int, default=5, help="pairs of native and rattler-build runs (0: skip them)")
+    parser.add_argument("-c", "--channel", action="append", default=[], metavar="URL",
+                        help="another channel for rattler-build's environments, after the local one (e.g. one "
+                             "with a real tree's compiled run requirements); repeatable")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="ayon-conda-bench-") as tmp:
         work = Path(tmp)
@@ -204,7 +211,7 @@ def main() -> int:
             "cpus": os.cpu_count(),
         }
         if args.pairs > 0:
-            figures["backends"] = compare_backends(lock, work, env, args.pairs)
+            figures["backends"] = compare_backends(lock, work, env, args.pairs, args.channel)
         shutil.rmtree(work / "cache")
     if args.json:
         print(json.dumps(figures, indent=2))

@@ -136,10 +136,12 @@ def solve_cause(channels: list[str], specs: list[str], output_dir: Path) -> str 
         return None
     from rattler import Channel, Subdir, VirtualPackage, solve
 
-    sources = [Channel(c) for c in channels if _still_there(c)]
+    from ayon_conda import rattler_channels
+
+    there = [c for c in channels if _still_there(c)]
     try:
-        asyncio.run(solve(sources=sources, specs=specs, platforms=[Subdir.current(), Subdir("noarch")],
-                          virtual_packages=VirtualPackage.detect()))
+        asyncio.run(solve(sources=[Channel(c) for c in there], specs=specs, gateway=rattler_channels.gateway(there, fresh=True),
+                          platforms=[Subdir.current(), Subdir("noarch")], virtual_packages=VirtualPackage.detect()))
     except Exception as exc:  # the solver's explanation is what is wanted
         return _one_line(exc)
     return f"{', '.join(specs)} from {', '.join(channels)}"
