@@ -202,7 +202,8 @@ def _offline_options(func: Callable) -> Callable:
               help="Channel-shaped output: the package is written to DIR/noarch/.")
 @click.option("--backend", default="native", show_default=True,
               help="Build backend: native (in-process), rattler-build or conda-build (run recipe/recipe.yaml "
-                   "or recipe/meta.yaml rendered from the lock; the tool must be on PATH, e.g. through pixi).")
+                   "or recipe/meta.yaml rendered from the lock, then the recipe's tests; rattler-build is the "
+                   "executable on PATH, else the py-rattler-build module; conda-build must be on PATH, e.g. through pixi).")
 @click.option("-c", "--channel", "channels", multiple=True, metavar="URL",
               help="rattler-build/conda-build: channel for the build and test environments. Repeatable. [default: conda-forge]")
 @click.option("--compression-level", type=click.IntRange(1, 22), default=None, metavar="1-22",
