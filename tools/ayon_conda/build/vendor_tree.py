@@ -31,8 +31,10 @@ from ayon_conda.pin.headless import check_vendor_dir
 from ayon_conda.pin.lock import Lock
 from ayon_conda.progress import Progress
 
-#: What each unpacked distribution's ``*.dist-info/INSTALLER`` says.
-INSTALLER = b"ayon-conda\n"
+#: The ``*.dist-info/INSTALLER`` of every vendored distribution: ``conda``, what rattler-build
+#: rewrites every such file in a package to (without touching ``RECORD``), so writing those bytes
+#: here keeps each ``RECORD`` true and the payload the same whichever backend packages the tree.
+INSTALLER = b"conda\n"
 _LAYOUT = "vendor-tree-1"  # bump when the way wheels are unpacked changes
 
 
