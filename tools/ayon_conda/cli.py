@@ -208,7 +208,7 @@ def _offline_options(func: Callable) -> Callable:
               help="rattler-build/conda-build: channel for the build and test environments. Repeatable. [default: conda-forge]")
 @click.option("--compression-level", type=click.IntRange(1, 22), default=None, metavar="1-22",
               help="native backend: zstd level of the packages (part of their bytes: keep it for identical "
-              "rebuilds). [default: 12, fast; conda's usual is 19]")
+              "rebuilds). [default: 6, fast; conda's usual is 19]")
 @_offline_options
 @_server_option
 @_command
