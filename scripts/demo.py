@@ -11,9 +11,10 @@ ayon-publish-core (ayon-core alone) is installed, the bundle's addons are upload
 server on 127.0.0.1 stands in for AWS), and activating the environment as a Deadline Cloud session
 would syncs them, so the same farm publish runs with the synced addons.
 
-python (and boto3, for ayon-publish-core) come from a local channel made from the running
-interpreter and PyPI wheels (conda-forge may be out of reach); pass ``--channel conda-forge`` to
-use the real one (option C then needs moto installed). Everything is written to out/demo.
+python and the lock's run requirements (boto3, for ayon-publish-core) come from a local channel
+that ``ayon-conda local-channel`` makes from the running interpreter and PyPI wheels (conda-forge
+may be out of reach); pass ``--channel conda-forge`` to use the real one (option C then needs moto
+installed). Everything is written to out/demo.
 """
 
 from __future__ import annotations
@@ -71,10 +72,8 @@ def main() -> int:
 
     channel = args.channel
     if not channel:
-        step("make a local python channel from this interpreter")
-        from ayon_conda.dev.python_channel import make_python_channel
-
-        channel = make_python_channel(OUT / "python-channel")
+        step("make a local channel: python from this interpreter, the lock's run requirements from PyPI wheels")
+        channel = ayon_conda_json("local-channel", OUT / "local-channel", "--lock", lock)["channel"]
         print(channel)
 
     step("verify: install the package file with py-rattler into a throwaway environment and run ayon")
@@ -98,7 +97,7 @@ def main() -> int:
     ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", channel_dir)
 
     queue_session(channel_dir, channel)
-    option_c(core_package, channel if args.channel else None)
+    option_c(core_package, channel)
 
     step("done")
     print(f"packages: {package}\n          {core_package}\nchannel: {channel_dir}\nenvironment: {env_prefix}")
@@ -132,7 +131,7 @@ def queue_session(channel_dir: Path, python_channel: str) -> None:
                 print(f"  {text}")
 
 
-def option_c(core_package: Path, channel: str | None) -> None:
+def option_c(core_package: Path, channel: str) -> None:
     """ayon-publish-core on a worker: addons synced from S3 when the environment is activated."""
     try:
         import moto  # noqa: F401 - the S3 stand-in
@@ -140,15 +139,6 @@ def option_c(core_package: Path, channel: str | None) -> None:
     except ImportError:
         step("option C skipped: moto (the S3 stand-in) is not installed")
         return
-    if channel is None:
-        step("option C: add boto3 (ayon-publish-core's run requirement) to the local channel, from PyPI wheels")
-        from importlib.metadata import version
-
-        from ayon_conda.dev.wheel_channel import add_wheel_packages
-
-        add_wheel_packages(OUT / "python-channel", [f"boto3=={version('boto3')}"])
-        channel = (OUT / "python-channel").as_uri()
-
     step("option C: install ayon-publish-core (ayon-core alone, with activation scripts)")
     prefix = OUT / "core-env"
     ayon_conda("verify", core_package, "--channel", channel, "--prefix", prefix)
@@ -181,6 +171,4 @@ def _run() -> None:
 
 
 if __name__ == "__main__":
-    from ayon_conda.shutdown import run_and_exit
-
-    run_and_exit(_run)  # this process indexes the python channel with py-rattler: see shutdown.py
+    _run()

@@ -252,6 +252,34 @@ def verify(package: Path | None, channels: tuple[str, ...], spec: str | None, en
     _emit(json_out, result.to_dict(), f"ok: {result.spec}\n{result.version_output.rstrip()}")
 
 
+@main.command("local-channel")
+@click.argument("directory", metavar="DIR", type=_PathArg(file_okay=False))
+@click.option("--lock", "lock_paths", multiple=True, metavar="LOCK", type=_PathArg(dir_okay=False),
+              help="Add the run requirements of this lock's packages (compiled dependencies, boto3). Repeatable.")
+@click.option("--requirement", "requirements", multiple=True, metavar="REQ",
+              help="Add this PyPI distribution and its dependencies, e.g. 'boto3==1.35.0'. Repeatable.")
+@_command
+def local_channel(directory: Path, lock_paths: tuple[Path, ...], requirements: tuple[str, ...], progress: Progress,
+                  json_out: bool) -> None:
+    """Make a local conda channel for verifying packages without conda-forge.
+
+    \b
+    DIR gets python made from this interpreter and, with --lock, the run requirements of the
+    lock's packages (pillow, opentimelineio, ... and ayon-publish-core's boto3) made from
+    PyPI wheels for this interpreter: compiled ones as packages of this machine's subdir,
+    pure ones as noarch. Needs PyPI (or uv's and ayon-conda's caches). Works only on this
+    machine; never publish it. Running it again adds to DIR. Then, e.g.:
+      ayon-conda local-channel ./local-channel --lock bundle.lock.json
+      ayon-conda verify dist/noarch/ayon-publish-[0-9]*.conda --channel ./local-channel
+    """
+    from ayon_conda.dev.local_channel import make_local_channel
+    from ayon_conda.pin.lock import Lock
+
+    locks = [Lock.load(path) for path in lock_paths]
+    result = make_local_channel(directory, locks, requirements, progress)
+    _emit(json_out, result.to_dict(), result.url)
+
+
 @main.command()
 @click.argument("lock_path", metavar="LOCK", type=_PathArg(dir_okay=False))
 @click.option("--wheelhouse", required=True, type=_PathArg(file_okay=False), help="Directory to fill.")

@@ -74,9 +74,9 @@ def _toml_str(value: str) -> str:
     return json.dumps(value)  # JSON string escapes are valid TOML basic strings
 
 
-def _scratch_project(requirements: Sequence[Requirement], config: Config) -> str:
+def _scratch_project(requirements: Sequence[Requirement], config: Config, platforms: Sequence[str]) -> str:
     deps = ",\n    ".join(_toml_str(r.text) for r in requirements)
-    envs = ", ".join(_toml_str(f"sys_platform == '{p}'") for p in PLATFORMS)
+    envs = ", ".join(_toml_str(f"sys_platform == '{p}'") for p in platforms)
     excluded = ", ".join(_toml_str(name) for name in sorted(config.exclude))
     return (
         "[project]\n"
@@ -96,14 +96,16 @@ def _uv_bin() -> str:
 
 
 def run_uv_lock(
-    requirements: Sequence[Requirement], config: Config, progress: Progress, *, exclude_newer: str | None, offline: bool
+    requirements: Sequence[Requirement], config: Config, progress: Progress, *, exclude_newer: str | None, offline: bool,
+    platforms: Sequence[str] = PLATFORMS,
 ) -> dict[str, Any]:
-    """Resolve with ``uv lock`` in a scratch project; returns the parsed uv.lock."""
+    """Resolve with ``uv lock`` in a scratch project for ``platforms`` (``sys.platform`` values);
+    returns the parsed uv.lock."""
     progress.step(
-        f"Resolving {len(requirements)} requirements with uv for {', '.join(PLATFORMS)}, python {config.python}"
+        f"Resolving {len(requirements)} requirements with uv for {', '.join(platforms)}, python {config.python}"
     )
     with tempfile.TemporaryDirectory(prefix="ayon-conda-uv-") as tmp:
-        Path(tmp, "pyproject.toml").write_text(_scratch_project(requirements, config), encoding="utf-8")
+        Path(tmp, "pyproject.toml").write_text(_scratch_project(requirements, config, platforms), encoding="utf-8")
         cmd = [_uv_bin(), "lock", "--directory", tmp, "--fork-strategy", "fewest", "--color", "never", "--quiet"]
         if exclude_newer:
             cmd += ["--exclude-newer", exclude_newer]
