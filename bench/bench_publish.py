@@ -12,8 +12,10 @@ it, three times with a new package each time. Reported per size (medians of the 
 Two kinds of channel: ``builds`` (one package name, many versions and builds: what an
 ayon-publish channel looks like) and ``names`` (every package a different name: sharded
 repodata has one shard per name, and py-rattler re-PUTs every shard on each index, with
-If-None-Match, so this is the worst case for request counts). A directory channel (``builds``)
-is timed too.
+If-None-Match, so this is the worst case for request counts). A directory channel of each kind
+is timed too, against "indexing alone": a process that links the same new package into a copy
+of the channel and runs only py-rattler's ``index_fs`` on it in place (what publish adds to that
+is the upload, its checks, the lock and the scratch copy that keeps readers safe).
 
     python bench/bench_publish.py [--sizes 10 100 1000] [--json]
 """
@@ -146,13 +148,24 @@ def measure(kind: str, size: int, work: Path, server: CountingMotoServer, env: d
         "s3_requests": int(statistics.median(requests)),
         "s3_requests_by_method": by_method[len(by_method) // 2],
     }
-    if kind == "builds":
-        root = work / f"dir-{size}"
-        seed_dir(root, existing)
-        times = [timed_publish(p, str(root), env, []) for p in new]
-        result["dir_wall_seconds"] = round(statistics.median(t[0] for t in times), 3)
-        result["dir_index_seconds"] = round(statistics.median(t[1] for t in times), 3)
+    root, alone = work / f"dir-{kind}-{size}", work / f"dir-{kind}-{size}-index-alone"
+    seed_dir(root, existing)
+    seed_dir(alone, existing)
+    times = [timed_publish(p, str(root), env, []) for p in new]
+    result["dir_wall_seconds"] = round(statistics.median(t[0] for t in times), 3)
+    result["dir_index_seconds"] = round(statistics.median(t[1] for t in times), 3)
+    result["dir_index_alone_seconds"] = round(statistics.median(timed_index_alone(p, alone, env) for p in new), 3)
     return result
+
+
+def timed_index_alone(package: Path, root: Path, env: dict[str, str]) -> float:
+    """Wall time of a process that adds ``package`` to the directory channel and runs index_fs in place."""
+    os.link(package, root / "noarch" / package.name)
+    code = ("import asyncio, os, sys; from rattler.index import index_fs; "
+            "asyncio.run(index_fs(sys.argv[1], force=False)); sys.stdout.flush(); os._exit(0)")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(root)], env=env, check=True)
+    return time.perf_counter() - start
 
 
 def main() -> int:
@@ -185,8 +198,8 @@ def _row(r: dict) -> str:
     methods = " ".join(f"{m}:{n}" for m, n in sorted(r["s3_requests_by_method"].items()))
     line = (f"s3 {r['kind']:<6} {r['existing_packages']:>5} existing: {r['wall_seconds']:6.2f} s "
             f"(index {r['index_seconds']:5.2f} s), {r['s3_requests']:5d} requests ({methods})")
-    if "dir_wall_seconds" in r:
-        line += f" | dir: {r['dir_wall_seconds']:.2f} s (index {r['dir_index_seconds']:.2f} s)"
+    line += (f" | dir: {r['dir_wall_seconds']:.2f} s (index {r['dir_index_seconds']:.2f} s; "
+             f"index_fs alone {r['dir_index_alone_seconds']:.2f} s)")
     return line
 
 
