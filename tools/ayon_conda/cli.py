@@ -6,6 +6,7 @@ object on stdout instead. Failures the user can fix print one line and exit non-
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -30,6 +31,54 @@ EXIT_CODES = f"""Exit codes:
 """
 
 _PathArg = functools.partial(click.Path, path_type=Path)
+
+
+class _HelpFormatter(click.HelpFormatter):
+    """click's help layout, except that a word is never broken: a URL, path or command longer
+    than the column overflows it, and no line breaks at a hyphen inside a word. (click wraps
+    with a ``TextWrapper`` that breaks both; it offers no option, so its class is swapped for
+    one that does not while this formatter writes.)"""
+
+    def write_text(self, text: str) -> None:
+        with _whole_words():
+            super().write_text(text)
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        with _whole_words():
+            super().write_dl(rows, col_max, col_spacing)
+
+
+@contextlib.contextmanager
+def _whole_words() -> Any:
+    from click import _textwrap
+
+    wrapper = _textwrap.TextWrapper
+
+    class WholeWords(wrapper):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, break_long_words=False, break_on_hyphens=False, **kwargs)
+
+    _textwrap.TextWrapper = WholeWords
+    try:
+        yield
+    finally:
+        _textwrap.TextWrapper = wrapper
+
+
+class _Context(click.Context):
+    formatter_class = _HelpFormatter
+
+
+class _Command(click.Command):
+    context_class = _Context
+
+
+class _Group(click.Group):
+    """``ayon-conda`` and its sub-groups: every command gets the help layout above."""
+
+    context_class = _Context
+    command_class = _Command
+    group_class = type  # sub-groups are _Groups too
 
 
 def _emit(json_out: bool, data: dict[str, Any], text: str) -> None:
@@ -116,7 +165,7 @@ def run() -> None:
     run_and_exit(main)
 
 
-@click.group(epilog=EXIT_CODES)
+@click.group(cls=_Group, epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="ayon-conda")
 def main() -> None:
     """Pin, build, verify and publish the ayon-publish conda package.
@@ -185,13 +234,20 @@ def _offline_options(func: Callable) -> Callable:
     return click.option("--offline", is_flag=True, help="No network: everything from the wheelhouse or the cache.")(func)
 
 
+def _backend_option(func: Callable) -> Callable:
+    from ayon_conda.build import BACKEND_NAMES
+
+    return click.option(
+        "--backend", type=click.Choice(BACKEND_NAMES), default="native", show_default=True,
+        help="Build backend: native (in-process), rattler-build or conda-build (run recipe/recipe.yaml "
+             "or recipe/meta.yaml rendered from the lock; the tool must be on PATH, e.g. through pixi).")(func)
+
+
 @main.command()
 @click.argument("lock_path", metavar="LOCK", type=_PathArg(dir_okay=False))
 @click.option("-o", "--output-dir", required=True, type=_PathArg(file_okay=False),
               help="Channel-shaped output: the package is written to DIR/noarch/.")
-@click.option("--backend", default="native", show_default=True,
-              help="Build backend: native (in-process), rattler-build or conda-build (run recipe/recipe.yaml "
-                   "or recipe/meta.yaml rendered from the lock; the tool must be on PATH, e.g. through pixi).")
+@_backend_option
 @click.option("-c", "--channel", "channels", multiple=True, metavar="URL",
               help="rattler-build/conda-build: channel for the build and test environments. Repeatable. [default: conda-forge]")
 @click.option("--compression-level", type=click.IntRange(1, 22), default=None, metavar="1-22",
@@ -605,7 +661,7 @@ def mirror(source: str, destination: str, src_endpoint_url: str | None, dst_endp
               "[default: conda-forge]")
 @click.option("-o", "--output-dir", type=_PathArg(file_okay=False),
               help="Keep the lock and the package here (default: a temporary directory).")
-@click.option("--backend", default="native", show_default=True, help="Build backend.")
+@_backend_option
 @_offline_options
 @click.option("--rebuild", is_flag=True,
               help="Build and publish the next build number even when the bundle's package is already in the channel.")
