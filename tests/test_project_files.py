@@ -78,5 +78,5 @@ def test_every_command_and_option_has_help():
 
 def test_exit_codes_are_documented():
     text = run_cli("--help").output
-    for code in ("0", "1", "2", "3"):
+    for code in ("0", "1", "2", "3", "4"):
         assert re.search(rf"^\s+{code}\s+\S", text, re.M), code

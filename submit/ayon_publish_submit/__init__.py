@@ -13,7 +13,7 @@ The flow of the pipeline it belongs to, and where each step lives::
 
 from __future__ import annotations
 
-from .errors import UserError
+from .errors import Unreachable, UserError
 from .submission import NoMatch, NotCompatible, Resolution, queue_parameters, resolve, spec_for_bundle
 
-__all__ = ["NoMatch", "NotCompatible", "Resolution", "UserError", "queue_parameters", "resolve", "spec_for_bundle"]
+__all__ = ["NoMatch", "NotCompatible", "Resolution", "Unreachable", "UserError", "queue_parameters", "resolve", "spec_for_bundle"]

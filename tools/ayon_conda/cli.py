@@ -18,16 +18,25 @@ from typing import Any
 import click
 
 from ayon_conda import __version__
-from ayon_conda.errors import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, AyonCondaError
+from ayon_conda.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    AyonCondaError,
+)
 from ayon_conda.progress import Progress
 
-EXIT_CODES = f"""Exit codes:
+EXIT_CODES = f"""Exit codes (each failure is one line on stderr naming the input, channel or host):
 
 \b
   {EXIT_OK}  success
-  {EXIT_ERROR}  bad input, configuration or environment (the message names it and what to do)
+  {EXIT_ERROR}  bad input or configuration (the message says what to do)
   {EXIT_USAGE}  command line usage error
   {EXIT_CHECK_FAILED}  verify, release: the package does not install or its 'ayon' does not run
+  {EXIT_UNREACHABLE}  a channel, AYON server or package index cannot be reached or read, or
+     credentials are missing or refused (AWS, AYON_API_KEY)
 """
 
 _PathArg = functools.partial(click.Path, path_type=Path)

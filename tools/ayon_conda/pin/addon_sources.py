@@ -39,14 +39,9 @@ class AyonServer:
     api_key: str | None
 
     def connect(self):  # -> ayon_api.ServerAPI
-        import ayon_api
+        from ayon_conda.pin.bundle_source import connect
 
-        if not self.api_key:
-            raise AyonCondaError(self.url, "no API key", "set AYON_API_KEY (a service user's key)")
-        con = ayon_api.ServerAPI(self.url, token=self.api_key)
-        if not con.has_valid_token:
-            raise AyonCondaError(self.url, "the API key was refused", "check AYON_API_KEY")
-        return con
+        return connect(self.url, self.api_key)
 
 
 def wheelhouse_name(name: str, version: str, location: str) -> str:

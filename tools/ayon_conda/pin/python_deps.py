@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 import tomllib
@@ -24,12 +25,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from packaging.requirements import InvalidRequirement
 from packaging.requirements import Requirement as PepRequirement
 from packaging.utils import parse_wheel_filename
 
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, Unreachable
 from ayon_conda.pin.component_config import Config, normalize_name
 from ayon_conda.pin.headless import QT_DISTRIBUTIONS, qt_error
 from ayon_conda.pin.lock import CondaRequirement, VendoredDist
@@ -115,6 +117,11 @@ def run_uv_lock(
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             said = " ".join(line.strip() for line in proc.stderr.splitlines() if line.strip())
+            unreachable = re.search(r"Failed to fetch: (\S+)", proc.stderr)
+            if unreachable:
+                causes = [line.split("cause:", 1)[1].strip() for line in proc.stderr.splitlines() if "cause:" in line]
+                raise Unreachable(urlsplit(unreachable.group(1)).netloc, f"uv cannot reach the package index ({causes[-1]})",
+                                  "check the network (and uv's index settings, e.g. UV_DEFAULT_INDEX)")
             raise AyonCondaError(
                 "pin", f"uv cannot resolve the dependencies: {said}",
                 "loosen the constraints named above, or exclude a dependency in the component config",
