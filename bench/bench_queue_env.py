@@ -36,7 +36,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "examples/bundles/sample.json"
-CONFIG = ROOT / "examples/sample-components.yaml"
+CONFIG = ROOT / "examples/bundles/sample.components.yaml"
 TEMPLATE = ROOT / "channel/queue-environment.yaml"
 SHOW_ENV = ROOT / "tests/openjd/show-env-job.yaml"
 BIN = Path(sys.executable).parent

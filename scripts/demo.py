@@ -62,7 +62,7 @@ def main() -> int:
 
     step("pin the sample bundle")
     pinned = ayon_conda_json("pin", ROOT / "examples/bundles/sample.json", "--config",
-                             ROOT / "examples/sample-components.yaml", "-o", lock)
+                             ROOT / "examples/bundles/sample.components.yaml", "-o", lock)
     print(f"{lock}: {pinned['exact_spec']}")
 
     step("build the packages: ayon-publish and ayon-publish-core")
@@ -146,7 +146,7 @@ def option_c(core_package: Path, channel: str) -> None:
     with local_s3("demo-job-attachments"):  # moto's endpoint and credentials: no real AWS account
         step("option C: upload the bundle's addons to the queue's job attachments bucket")
         ayon_conda("addons", "upload", ROOT / "examples/bundles/sample.json", "--config",
-                   ROOT / "examples/sample-components.yaml", "--to", "s3://demo-job-attachments/DeadlineCloud/ayon",
+                   ROOT / "examples/bundles/sample.components.yaml", "--to", "s3://demo-job-attachments/DeadlineCloud/ayon",
                    "--exclude", "maya", "--exclude", "applications")
 
         step("option C: activate as a Deadline Cloud session would, and publish with the synced addons")

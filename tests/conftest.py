@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 SAMPLE_BUNDLE = EXAMPLES / "bundles" / "sample.json"
-SAMPLE_CONFIG = EXAMPLES / "sample-components.yaml"
+SAMPLE_CONFIG = EXAMPLES / "bundles" / "sample.components.yaml"
 SHARED = REPO.parent / "shared"
 
 

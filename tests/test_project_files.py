@@ -48,7 +48,7 @@ def test_readme_commands_exist_and_ci_runs_the_test_command():
 
 def test_shipped_configs_load():
     real = load_config(REPO / "recipe" / "components.yaml")
-    sample = load_config(REPO / "examples" / "sample-components.yaml")
+    sample = load_config(REPO / "examples" / "bundles" / "sample.components.yaml")
     for config in (real, sample):
         assert config.bake == ("core", "deadline_cloud")
         assert config.conda_names["pillow"] == "pillow"

@@ -135,9 +135,25 @@ def _bundle_options(func: Callable) -> Callable:
     return click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))(func)
 
 
+_CONFIG_HELP = ("Component config [env: AYON_CONDA_CONFIG; default: <bundle>.components.yaml beside a "
+                "bundle file, else recipe/components.yaml].")
+
+
 def _config_option(func: Callable) -> Callable:
     return click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
-                        help="Component config [default: recipe/components.yaml; env: AYON_CONDA_CONFIG].")(func)
+                        help=_CONFIG_HELP)(func)
+
+
+def _load_config(config_path: Path | None, bundle_file: Path | None, progress: Progress):
+    """The component config: --config, AYON_CONDA_CONFIG, beside the bundle file, or the default."""
+    from ayon_conda.pin.component_config import choose_config, load_config
+
+    source = click.get_current_context().get_parameter_source("config_path")
+    path, how = choose_config(config_path, from_environment=source is click.core.ParameterSource.ENVIRONMENT,
+                              bundle_file=bundle_file)
+    config = load_config(path, how)
+    progress.step(f"Component config: {config.describe()}")
+    return config
 
 
 def _pin_options(func: Callable) -> Callable:
@@ -206,10 +222,9 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
     read from --server with ayon-python-api.
     """
     from ayon_conda.pin.addon_sources import Sources
-    from ayon_conda.pin.component_config import load_config
     from ayon_conda.pin.make_lock import make_lock
 
-    config = load_config(config_path)
+    config = _load_config(config_path, bundle_file, progress)
     bundle = _load_bundle("pin", bundle_file, server, select)
     sources = Sources(progress, server=_ayon_server(server))
     lock = make_lock(bundle, config, sources, lock_path, progress, build_number=build_number,
@@ -598,8 +613,7 @@ def addons() -> None:
 @click.option("--endpoint-url", metavar="URL",
               help="S3-compatible endpoint (MinIO, tests) [default: AWS_ENDPOINT_URL, else AWS].")
 @click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
-              help="Component config naming addon sources [default: recipe/components.yaml; env: AYON_CONDA_CONFIG]; "
-                   "addons it does not list come from --server.")
+              help=f"{_CONFIG_HELP} Addons it does not list come from --server.")
 @click.option("--exclude", multiple=True, metavar="NAME",
               help="Leave this addon of the bundle out (workers will not have it). Repeatable.")
 @_command
@@ -617,10 +631,9 @@ def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str 
     from ayon_conda import s3
     from ayon_conda.addons_upload import upload_addons, workers_env
     from ayon_conda.pin.addon_sources import Sources
-    from ayon_conda.pin.component_config import load_config
 
     location = s3.S3Location.parse(destination)
-    config = load_config(config_path)
+    config = _load_config(config_path, bundle_file, progress)
     bundle = _load_bundle("addons upload", bundle_file, server, select)
     sources = Sources(progress, server=_ayon_server(server))
     result = upload_addons(bundle, config, sources, location, s3.client(endpoint_url), progress, exclude=exclude)
@@ -688,11 +701,10 @@ def release(bundle_file: Path | None, channel_url: str, endpoint_url: str | None
     """
     from ayon_conda.build.verify import DEFAULT_CHANNELS
     from ayon_conda.channel.protocol import open_channel
-    from ayon_conda.pin.component_config import load_config
     from ayon_conda.release import ReleaseOptions
     from ayon_conda.release import release as run_release
 
-    config = load_config(config_path)
+    config = _load_config(config_path, bundle_file, progress)
     bundle = _load_bundle("release", bundle_file, server, select)
     channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
     options = ReleaseOptions(

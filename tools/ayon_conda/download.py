@@ -61,7 +61,7 @@ def fetch(url: str, filename: str, sha256: str | None, progress: Progress, cache
     except requests.RequestException as exc:
         tmp.unlink(missing_ok=True)
         raise Unreachable(url, f"cannot download ({type(exc).__name__})",
-                          "check the network, or work offline from a wheelhouse (ayon-conda fetch)") from None
+                          "check the network and proxy settings") from None
     actual = digest.hexdigest()
     if sha256 and actual != sha256:
         tmp.unlink(missing_ok=True)

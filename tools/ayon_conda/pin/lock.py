@@ -27,8 +27,9 @@ _REPIN = "run ayon-conda pin again"
 @dataclass(frozen=True)
 class AddonSource:
     """A locked addon source. ``location`` is a URL, a server private file name, or a path
-    relative to the lock file's directory; ``sha256`` covers the archive (url, server) or the
-    directory tree (path: see :func:`ayon_conda.pin.addon_sources.tree_sha256`)."""
+    source's own name (its directory's or archive's name: a lock does not depend on where it was
+    pinned); ``sha256`` covers the archive, or a directory's tree (see
+    :func:`ayon_conda.pin.source_archives.tree_sha256`)."""
 
     kind: str
     location: str
@@ -106,11 +107,6 @@ class Lock:
     def run_requirements(self) -> list[str]:
         """``index.json`` depends: python, then the compiled dependencies, sorted."""
         return [f"python {self.package.python}"] + sorted(r.spec for r in self.conda_requirements)
-
-    def source_path(self, addon: LockedAddon) -> Path:
-        """Absolute path of a ``path`` source (stored relative to the lock file)."""
-        base = self.path.parent if self.path else Path.cwd()
-        return (base / addon.source.location).resolve()
 
     # -- (de)serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
