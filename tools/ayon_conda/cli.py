@@ -596,6 +596,43 @@ def matrix(channel: str, endpoint_url: str | None, fmt: str, output: Path | None
         click.echo(text, nl=False)
 
 
+@main.command()
+@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@_config_option
+@click.option("-c", "--channel", "channels", multiple=True, metavar="URL",
+              help="Check this channel (name, directory or URL: s3://, https://, file://). Repeatable. "
+                   "[default: conda-forge]")
+@click.option("--endpoint-url", metavar="URL",
+              help="S3-compatible endpoint for s3:// channels and STS [env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL].")
+@_server_option
+@_command
+def doctor(bundle_file: Path | None, config_path: Path | None, channels: tuple[str, ...], endpoint_url: str | None,
+           server: str | None, progress: Progress, json_out: bool) -> None:
+    """Report what this machine would use and whether each part can be reached.
+
+    \b
+    The component config a pin would use and why (of BUNDLE_FILE, if given), the cache
+    and the size of each part, each channel (its index read, its packages counted), the
+    AWS identity (account and ARN, never a key), the AYON server's version and whether
+    AYON_API_KEY is accepted, and the build backends and tools found. Read-only. Each
+    check is ok, -- (absent: not set up here, not asked for) or NO (failed). Exits 1 when
+    the config fails, else 4 when a channel, AWS or the server fails, else 0. E.g.:
+      ayon-conda doctor examples/bundles/sample.json -c conda-forge
+      ayon-conda doctor -c s3://studio-conda/ayon --json
+    """
+    from ayon_conda.doctor import doctor as run_doctor
+
+    source = click.get_current_context().get_parameter_source("config_path")
+    report = run_doctor(progress, config_path=config_path, bundle_file=bundle_file,
+                        config_from_environment=source is click.core.ParameterSource.ENVIRONMENT,
+                        channels=channels or ("conda-forge",), endpoint_url=endpoint_url, server=server)
+    _emit(json_out, report.to_dict(), "\n".join(report.lines()))
+    if report.failed("config"):
+        sys.exit(EXIT_ERROR)
+    if report.failed():
+        sys.exit(EXIT_UNREACHABLE)
+
+
 @main.group()
 def addons() -> None:
     """Addons for the worker-side sync (option C) of ayon-publish-core.
