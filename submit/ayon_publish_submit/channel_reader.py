@@ -14,8 +14,9 @@ is the whole index again, and reading it would need a msgpack decoder in the DCC
 
 **Package metadata.** ``info/about.json`` (what a package bakes, its AYON server, launcher and
 python ranges) is not in repodata; :mod:`ayon_publish_submit.package_about` reads it with range requests
-and it is cached by the package's sha256 in ``<cache>/package-info/``: published files never
-change (channels are append-only), so a cached entry never needs revalidating.
+(up to ``remote.CONCURRENT_REQUESTS`` at once, from a thread pool) and it is cached by the
+package's sha256 in ``<cache>/package-info/``: published files never change (channels are
+append-only), so a cached entry never needs revalidating.
 """
 
 from __future__ import annotations
@@ -32,12 +33,11 @@ from typing import Any
 
 from .errors import UserError
 from .package_about import PackageAbout, read_about, zstd_decompress
-from .remote import Counters, Missing, Remote, open_remote
+from .remote import CONCURRENT_REQUESTS, Counters, Missing, Remote, open_remote
 
 SUBDIR = "noarch"
 REPODATA = "repodata.json"
 REPODATA_ZST = "repodata.json.zst"
-_INFO_WORKERS = 8
 
 # Parsed indexes of this process, by (channel URL, file, ETag): a warm read does not parse.
 _parsed: dict[tuple[str, str, str], tuple[PackageRecord, ...]] = {}
@@ -247,7 +247,7 @@ class Channel:
         if missing:
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(max_workers=_INFO_WORKERS) as pool:
+            with ThreadPoolExecutor(max_workers=CONCURRENT_REQUESTS) as pool:
                 for record, about in zip(missing, pool.map(self.about, missing)):
                     found[record.filename] = about
                     if done:

@@ -33,6 +33,10 @@ from typing import Any
 from .errors import Unreachable, UserError
 
 TIMEOUT = 20  # seconds, per connection attempt / read
+#: Requests one channel reader keeps in flight at once (package metadata of many packages): a
+#: request spends most of its time waiting for the network, so more overlap pays, up to a bound
+#: that keeps a server and the local connection pool reasonable.
+CONCURRENT_REQUESTS = 32
 _FIX_CHANNEL = "check --channel (s3://bucket/prefix, https://host/path or a directory) and the network"
 
 

@@ -67,9 +67,12 @@ def client(endpoint_url: str | None = None, region: str | None = None, aws_sessi
     """A boto3 S3 client (credentials from the standard chain; never passed in here)."""
     from botocore.config import Config
 
+    from .remote import CONCURRENT_REQUESTS
+
     endpoint = endpoint_from_env(endpoint_url)
     config = Config(
         s3={"addressing_style": "path"} if endpoint else {},
+        max_pool_connections=CONCURRENT_REQUESTS,  # a connection for each concurrent range request
         retries={"max_attempts": 3, "mode": "standard"},
         connect_timeout=10,
         read_timeout=60,
