@@ -196,13 +196,16 @@ def main() -> None:
     """Pin, build, verify and publish the ayon-publish conda package.
 
     \b
-    The flow for one AYON bundle:
-      ayon-conda pin BUNDLE.json -o bundle.lock.json   # exact versions and hashes
-      ayon-conda build bundle.lock.json -o dist        # dist/noarch/ayon-publish-*.conda
-      ayon-conda verify dist/noarch/ayon-publish-[0-9]*.conda --channel conda-forge
-      ayon-conda publish dist/noarch/*.conda --channel s3://bucket/channel
-
-    Or all four at once: ayon-conda release BUNDLE.json --channel s3://bucket/channel
+    The flow for one AYON bundle; from the repository root the sample runs as shown:
+      ayon-conda pin examples/bundles/sample.json -o sample.lock.json
+      ayon-conda build sample.lock.json -o dist
+      ayon-conda local-channel ./local-channel --lock sample.lock.json
+      ayon-conda verify dist/noarch/ayon-publish-[0-9]*.conda --channel ./local-channel
+      ayon-conda publish dist/noarch/*.conda --channel ./channel
+    Or all four at once (nothing is built when the bundle's package is there):
+      ayon-conda release examples/bundles/sample.json --channel ./channel --verify-channel ./local-channel
+    For real bundles, verify with --channel conda-forge and publish to s3://bucket/prefix.
+    'ayon-conda doctor' shows the config, cache, channels, AWS and AYON server in use.
     """
 
 

@@ -110,6 +110,14 @@ def _channel_fix(channel: str) -> str:
     return "check the channel URL and the network"
 
 
+def located(channel: str) -> str:
+    """A channel as py-rattler needs it: a directory that exists (``out/channel``, ``./ch``) as its
+    ``file://`` URL, since py-rattler reads a bare relative name as a channel on anaconda.org."""
+    if "://" not in channel and Path(channel).is_dir():
+        return Path(channel).resolve().as_uri()
+    return channel
+
+
 def _local_directory(channel: str) -> Path | None:
     from rattler import Channel
 
@@ -144,7 +152,8 @@ def _gateway(channels: list[str], endpoint_url: str | None, fresh: bool):
 
 def check_channels(channels: list[str], endpoint_url: str | None = None) -> None:
     """Read every channel's index; raises :class:`Unreachable` naming the first that cannot be read."""
-    asyncio.run(_read_indexes(list(channels), _gateway(list(channels), endpoint_url, fresh=False)))
+    channels = [located(c) for c in channels]
+    asyncio.run(_read_indexes(channels, _gateway(channels, endpoint_url, fresh=False)))
 
 
 async def _install(package: Path | None, spec: str, channels: list[str], prefix: Path, progress: Progress,
@@ -202,6 +211,7 @@ def verify(package: Path | None, channels: list[str], progress: Progress, *, pre
     """
     from rattler import MatchSpec
 
+    channels = [located(c) for c in channels]
     if package is not None:
         package = Path(package).resolve()
         name, version, build = package_identity(package)
