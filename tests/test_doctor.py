@@ -29,7 +29,7 @@ def test_a_machine_set_up_for_the_sample(tiny, tmp_path, moto_s3, monkeypatch, i
     assert aws["status"] == "ok" and aws["data"]["arn"].startswith("arn:aws:") and aws["data"]["account"]
     ayon = _check(report, "ayon")
     assert ayon["status"] == "ok" and ayon["data"]["version"] == "1.15.17" and "accepted" in ayon["detail"]
-    assert _check(report, "cache")["data"]["path"] == str(isolated_cache)
+    assert _check(report, "cache")["data"]["path"] == str(isolated_cache)  # AYON_CONDA_CACHE_DIR
     assert _check(report, "tools", "backend native")["status"] == "ok"
     text = run_cli("doctor", SAMPLE_BUNDLE, "-c", channel_dir).stdout
     for secret in ("testing", server.api_key):  # the moto secret key and the AYON key: never shown
