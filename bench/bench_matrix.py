@@ -39,7 +39,7 @@ BUCKET = "bench-conda"
 PREFIX = "ayon"
 
 STATIC_SERVER = r'''
-import os, sys, time
+import os, socket, sys, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 root, bucket, delay = sys.argv[1], sys.argv[2], float(sys.argv[3]) / 1000
 
@@ -48,6 +48,10 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+    def setup(self):
+        super().setup()  # headers and body are separate writes: no Nagle wait between them
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self):
         path = self.path.split("?", 1)[0].lstrip("/")

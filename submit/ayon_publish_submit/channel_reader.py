@@ -222,8 +222,10 @@ class Channel:
     def about(self, record: PackageRecord) -> PackageAbout:
         """``info/about.json`` and ``info/index.json`` of ``record``: from the cache, else read."""
         cached = self.cached_about(record)
-        if cached is not None:
-            return cached
+        return cached if cached is not None else self._read_about(record)
+
+    def _read_about(self, record: PackageRecord) -> PackageAbout:
+        """Read ``record``'s metadata from the channel and cache it."""
         found = read_about(self.remote, f"{SUBDIR}/{record.filename}", record.size)
         try:
             _write_atomic(self._about_path(record), json.dumps(found.to_json()).encode())
@@ -248,7 +250,7 @@ class Channel:
             from concurrent.futures import ThreadPoolExecutor
 
             with ThreadPoolExecutor(max_workers=CONCURRENT_REQUESTS) as pool:
-                for record, about in zip(missing, pool.map(self.about, missing)):
+                for record, about in zip(missing, pool.map(self._read_about, missing)):
                     found[record.filename] = about
                     if done:
                         done(1)

@@ -15,6 +15,7 @@ The ``info`` tarball is zstd-compressed: Python 3.14's ``compression.zstd``, els
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Callable, Mapping
@@ -32,6 +33,7 @@ _HEADER_SLACK = 1024
 _WANTED = ("info/index.json", "info/about.json")
 
 
+@functools.cache  # a failed import is not cached by Python: look once per process
 def _zstd() -> Any:
     """The zstd module of the standard library (3.14+) or backports.zstd, else None."""
     try:
