@@ -10,7 +10,8 @@ that fetches only the ranges read. (conda-package-streaming has a lazy HTTP read
 needs requests, does a HEAD first and cannot read S3; the file size comes from repodata here.)
 
 The ``info`` tarball is zstd-compressed: Python 3.14's ``compression.zstd``, else
-``backports.zstd`` (what the pipeline depends on).
+``backports.zstd`` (what the pipeline depends on); without either, reading it is a one-line error
+(the index itself is then read as plain ``repodata.json``).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ _WANTED = ("info/index.json", "info/about.json")
 def _zstd() -> Any:
     """The zstd module of the standard library (3.14+) or backports.zstd, else None."""
     try:
-        from compression import zstd
+        from compression import zstd  # novermin (Python 3.14; the ImportError is the point)
     except ImportError:
         try:
             from backports import zstd
@@ -68,8 +69,8 @@ def require_zstd(subject: str) -> Any:
     """The zstd module, or a one-line error naming ``subject``."""
     zstd = _zstd()
     if zstd is None:
-        raise UserError(subject, "reading package metadata needs a zstd decoder",
-                             "install backports.zstd (Python < 3.14)")
+        raise UserError(subject, "reading its package metadata needs a zstd decoder, which this Python does not have",
+                        "install backports.zstd for it (Python 3.14 has one built in)")
     return zstd
 
 

@@ -30,7 +30,7 @@ from ayon_publish_submit.pin_scheme import Pin
 from ayon_conda.build.backends import get_backend
 from ayon_conda.build.build_lock import SUBDIR, BuildOptions, build
 from ayon_conda.build.lock_packages import packages
-from ayon_conda.build.verify import VerifyResult, check_channels, verify
+from ayon_conda.build.verify import VerifyResult, verify
 from ayon_conda.channel.protocol import Channel, released_builds
 from ayon_conda.channel.publish import KEPT, PublishResult, publish
 from ayon_conda.errors import AyonCondaError
@@ -38,6 +38,7 @@ from ayon_conda.pin.addon_sources import Sources
 from ayon_conda.pin.component_config import Config
 from ayon_conda.pin.make_lock import baked_addons, make_lock
 from ayon_conda.progress import Progress
+from ayon_conda.rattler_channels import check_channels
 
 ALREADY_RELEASED = "already released"
 RELEASED = "released"
@@ -55,6 +56,7 @@ class ReleaseOptions:
     extra_addons: tuple[str, ...] = ()
     exclude_newer: str | None = None
     endpoint_url: str | None = None  # for verify_channels on S3
+    run_check: bool = True  # prove the compiled run requirements install (with verify_channels)
 
 
 @dataclass(frozen=True)
@@ -120,7 +122,9 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
         sources = Sources(progress, offline=options.build.offline, server=options.build.server,
                           wheelhouse=options.build.wheelhouse)
         lock = make_lock(bundle, config, sources, lock_path, progress, build_number=build_number,
-                         extra_addons=options.extra_addons, exclude_newer=options.exclude_newer)
+                         extra_addons=options.extra_addons, exclude_newer=options.exclude_newer,
+                         run_channels=list(options.verify_channels) if options.run_check else None,
+                         endpoint_url=options.endpoint_url)
         work.mkdir(parents=True, exist_ok=True)
         lock.write(lock_path)
         full, core = packages(lock)

@@ -12,10 +12,10 @@ Deadline Cloud worker gets it). ``s3://`` channels are read by py-rattler's own 
 custom endpoint is passed to it per bucket. Repodata is then fetched fresh, never from the cache,
 so a package published a moment ago is found.
 
-Each channel's index is read before solving (:func:`check_channels`), one channel at a time, so
-a channel that cannot be reached or read (no network, no AWS credentials, access denied) is
-reported as such, naming it, with its own exit code, and never as a package that does not install.
-``release`` calls it before building anything.
+Each channel's index is read before solving (:func:`ayon_conda.rattler_channels.read_indexes`), one
+channel at a time, so a channel that cannot be reached or read (no network, no AWS credentials,
+access denied) is reported as such, naming it, with its own exit code, and never as a package
+that does not install. ``release`` checks its channels so before building anything.
 """
 
 from __future__ import annotations
@@ -28,15 +28,13 @@ import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
-from urllib.request import url2pathname
 
+from ayon_conda import rattler_channels
 from ayon_conda.cache import cache_dir
-from ayon_conda.errors import AyonCondaError, CheckFailed, Unreachable
+from ayon_conda.errors import AyonCondaError, CheckFailed
 from ayon_conda.package_file import read_index_json
 from ayon_conda.progress import Progress
 
-DEFAULT_CHANNELS = ("conda-forge",)
 _FIX_CHANNELS = "check that --channel provides python and the run requirements"
 
 
@@ -77,93 +75,14 @@ def entry_point(prefix: Path, name: str = "ayon") -> Path:
     return prefix / "bin" / name
 
 
-def _client(channels: list[str], endpoint_url: str | None):
-    """py-rattler's standard client, with its S3 middleware when a channel is on S3 (told about a
-    custom endpoint per bucket; else the AWS chain decides)."""
-    from rattler.networking import Client
-    from rattler.networking.middleware import (
-        AuthenticationMiddleware,
-        GCSMiddleware,
-        OciMiddleware,
-        RetryMiddleware,
-        S3Middleware,
-    )
-
-    from ayon_conda.s3 import rattler_s3_config
-
-    if not any(c.startswith("s3://") for c in channels):
-        return None
-    config = rattler_s3_config(channels, endpoint_url)
-    return Client([RetryMiddleware(), AuthenticationMiddleware(), OciMiddleware(), GCSMiddleware(), S3Middleware(config)])
-
-
-def _cause(exc: BaseException) -> str:
-    """The innermost cause of a py-rattler error chain (``... Caused by: <this>``)."""
-    return _one_line(exc).rsplit("Caused by:", 1)[-1].strip()
-
-
-def _channel_fix(channel: str) -> str:
-    if channel.startswith("s3://"):
-        return "check the AWS credentials (AWS_PROFILE, a role, ...), --endpoint-url and the network"
-    if channel == "conda-forge":
-        return "check the network, or verify without conda-forge: ayon-conda local-channel DIR --lock LOCK"
-    return "check the channel URL and the network"
-
-
-def located(channel: str) -> str:
-    """A channel as py-rattler needs it: a directory that exists (``out/channel``, ``./ch``) as its
-    ``file://`` URL, since py-rattler reads a bare relative name as a channel on anaconda.org."""
-    if "://" not in channel and Path(channel).is_dir():
-        return Path(channel).resolve().as_uri()
-    return channel
-
-
-def _local_directory(channel: str) -> Path | None:
-    from rattler import Channel
-
-    url = Channel(channel).base_url
-    return Path(url2pathname(urlsplit(url).path)) if url.startswith("file:") else None
-
-
-async def _read_indexes(channels: list[str], gateway) -> None:
-    from rattler import Channel, Subdir
-
-    from ayon_conda.s3 import credentials, session
-
-    for channel in channels:
-        directory = _local_directory(channel)
-        if directory is not None and not (directory / "noarch").is_dir():
-            raise AyonCondaError(channel, f"{directory} is not a conda channel (no noarch/)",
-                                 "check --channel, or make one with ayon-conda local-channel DIR")
-        if channel.startswith("s3://"):
-            credentials(session(), channel)  # Unreachable without any
-        try:
-            await gateway.query([Channel(channel)], [Subdir.current(), Subdir("noarch")], ["python"], recursive=False)
-        except Exception as exc:
-            raise Unreachable(channel, f"cannot be read ({_cause(exc)})", _channel_fix(channel)) from None
-
-
-def _gateway(channels: list[str], endpoint_url: str | None, fresh: bool):
-    from rattler import Gateway, SourceConfig
-
-    extra = {"default_config": SourceConfig(cache_action="no-cache")} if fresh else {}
-    return Gateway(cache_dir=cache_dir() / "rattler" / "repodata", client=_client(channels, endpoint_url), **extra)
-
-
-def check_channels(channels: list[str], endpoint_url: str | None = None) -> None:
-    """Read every channel's index; raises :class:`Unreachable` naming the first that cannot be read."""
-    channels = [located(c) for c in channels]
-    asyncio.run(_read_indexes(channels, _gateway(channels, endpoint_url, fresh=False)))
-
-
 async def _install(package: Path | None, spec: str, channels: list[str], prefix: Path, progress: Progress,
                    endpoint_url: str | None) -> list:
     from rattler import Channel, Subdir, VirtualPackage, install, solve
     from rattler.index import index_fs
 
     subject = package or spec
-    gateway = _gateway(channels, endpoint_url, fresh=package is None)
-    await _read_indexes(channels, gateway)
+    gateway = rattler_channels.gateway(channels, endpoint_url, fresh=package is None)
+    await rattler_channels.read_indexes(channels, gateway)
     with tempfile.TemporaryDirectory(prefix="ayon-conda-verify-channel-") as tmp:
         sources = [Channel(c) for c in channels]
         if package is not None:
@@ -185,7 +104,8 @@ async def _install(package: Path | None, spec: str, channels: list[str], prefix:
         progress.step(f"Installing {len(records)} packages into {prefix}")
         try:
             await install(records, target_prefix=prefix, cache_dir=cache_dir() / "rattler" / "pkgs",
-                          show_progress=progress.enabled, client=_client(channels, endpoint_url))
+                          show_progress=progress.enabled,
+                          client=rattler_channels.client(channels, endpoint_url))
         except Exception as exc:
             raise CheckFailed(subject, f"the installer failed: {_one_line(exc)}", "rebuild the package") from None
     return records
@@ -211,7 +131,7 @@ def verify(package: Path | None, channels: list[str], progress: Progress, *, pre
     """
     from rattler import MatchSpec
 
-    channels = [located(c) for c in channels]
+    channels = [rattler_channels.located(c) for c in channels]
     if package is not None:
         package = Path(package).resolve()
         name, version, build = package_identity(package)

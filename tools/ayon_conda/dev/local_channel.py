@@ -54,8 +54,8 @@ def lock_requirements(lock: Lock) -> tuple[list[str], dict[str, str]]:
     """PyPI requirements for the run requirements of every package of ``lock`` (python aside),
     and the conda name of each compiled distribution (normalized PyPI name -> conda name)."""
     python = platform.python_version()
-    if not SpecifierSet(lock.package.python).contains(python):
-        raise AyonCondaError(lock.path, f"needs python {lock.package.python}, this interpreter is {python}",
+    if not SpecifierSet(lock.python).contains(python):
+        raise AyonCondaError(lock.path, f"needs python {lock.python}, this interpreter is {python}",
                              "run ayon-conda with a Python the lock supports")
     names = {normalize_name(r.pypi_name): r.conda_name for r in lock.conda_requirements}
     requirements = [f"{r.pypi_name}=={r.version}" for r in lock.conda_requirements]

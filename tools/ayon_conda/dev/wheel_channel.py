@@ -45,8 +45,8 @@ from ayon_conda.build.vendored_wheels import wheel_for
 from ayon_conda.dev.python_channel import current_subdir
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.component_config import Config, normalize_name
-from ayon_conda.pin.lock import VendoredDist
-from ayon_conda.pin.python_deps import ROOT, Requirement, run_uv_lock
+from ayon_conda.pin.lock import Requirement, VendoredDist
+from ayon_conda.pin.python_deps import ROOT, run_uv_lock
 from ayon_conda.progress import SILENT, Progress
 
 BUILD = "pypi_dev_0"
