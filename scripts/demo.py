@@ -11,9 +11,10 @@ ayon-publish-core (ayon-core alone) is installed, the bundle's addons are upload
 server on 127.0.0.1 stands in for AWS), and activating the environment as a Deadline Cloud session
 would syncs them, so the same farm publish runs with the synced addons.
 
-python (and boto3, for ayon-publish-core) come from a local channel made from the running
-interpreter and PyPI wheels (conda-forge may be out of reach); pass ``--channel conda-forge`` to
-use the real one (option C then needs moto installed). Everything is written to out/demo.
+python and the lock's run requirements (boto3, for ayon-publish-core) come from a local channel
+that ``ayon-conda local-channel`` makes from the running interpreter and PyPI wheels (conda-forge
+may be out of reach); pass ``--channel conda-forge`` to use the real one (option C then needs moto
+installed). Everything is written to out/demo.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -34,16 +36,28 @@ def step(title: str) -> None:
     print(f"\n=== {title}", flush=True)
 
 
+def shown(arg: str | Path) -> str:
+    """An argument as the printed command has it: paths below the repository relative to it."""
+    if isinstance(arg, Path) and arg.is_relative_to(ROOT):
+        return arg.relative_to(ROOT).as_posix()
+    return str(arg)
+
+
+def run(cmd: list[str | Path], env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """Print ``cmd`` as it can be pasted (from the repository root, .venv/bin on PATH), then run exactly that."""
+    words = [shown(a) for a in cmd]
+    assignments = [f"{k}={shlex.quote(v)}" for k, v in (env or {}).items()]
+    print("$ " + " ".join([*assignments, shlex.join(words)]), flush=True)
+    argv = [sys.executable, "-m", "ayon_conda", *words[1:]] if words[0] == "ayon-conda" else words
+    return subprocess.run(argv, check=True, cwd=ROOT, env={**os.environ, **(env or {})}, **kwargs)
+
+
 def ayon_conda(*args: str | Path) -> None:
-    cmd = [sys.executable, "-m", "ayon_conda", *map(str, args)]
-    print("$ ayon-conda " + " ".join(map(str, args)), flush=True)
-    subprocess.run(cmd, check=True)
+    run(["ayon-conda", *args])
 
 
 def ayon_conda_json(*args: str | Path) -> dict:
-    cmd = [sys.executable, "-m", "ayon_conda", *map(str, args), "--json"]
-    print("$ ayon-conda " + " ".join(map(str, args)), flush=True)
-    return json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout)
+    return json.loads(run(["ayon-conda", *args, "--json"], stdout=subprocess.PIPE, text=True).stdout)
 
 
 def main() -> int:
@@ -59,10 +73,11 @@ def main() -> int:
     channel_dir = OUT / "channel"
     env_prefix = OUT / "env"
 
-    step("pin the sample bundle")
-    pinned = ayon_conda_json("pin", ROOT / "examples/bundles/sample.json", "--config",
-                             ROOT / "examples/sample-components.yaml", "-o", lock)
-    print(f"{lock}: {pinned['exact_spec']}")
+    print("Commands are shown as they run from the repository root with .venv/bin on PATH "
+          "(source .venv/bin/activate).")
+    step("pin the sample bundle (its config, examples/bundles/sample.components.yaml, is found beside it)")
+    pinned = ayon_conda_json("pin", ROOT / "examples/bundles/sample.json", "-o", lock)
+    print(f"{shown(lock)}: {pinned['exact_spec']}")
 
     step("build the packages: ayon-publish and ayon-publish-core")
     ayon_conda("build", lock, "-o", dist)
@@ -71,10 +86,8 @@ def main() -> int:
 
     channel = args.channel
     if not channel:
-        step("make a local python channel from this interpreter")
-        from ayon_conda.dev.python_channel import make_python_channel
-
-        channel = make_python_channel(OUT / "python-channel")
+        step("make a local channel: python from this interpreter, the lock's run requirements from PyPI wheels")
+        channel = ayon_conda_json("local-channel", OUT / "local-channel", "--lock", lock)["channel"]
         print(channel)
 
     step("verify: install the package file with py-rattler into a throwaway environment and run ayon")
@@ -88,20 +101,19 @@ def main() -> int:
 
     step("run a sample farm publish with the installed ayon")
     ayon = env_prefix / ("Scripts/ayon.exe" if os.name == "nt" else "bin/ayon")
-    env = {**os.environ, "AYON_SAMPLE_REPORT_DIR": str(OUT / "publish-report")}
-    job = ROOT / "examples/publish/sample-job.json"
-    print(f"$ {ayon} publish {job} --targets farm", flush=True)
-    subprocess.run([str(ayon), "publish", str(job), "--targets", "farm"], check=True, env=env)
-    print(f"report: {OUT / 'publish-report' / 'publish-report.json'}")
+    run([ayon, "publish", ROOT / "examples/publish/sample-job.json", "--targets", "farm"],
+        env={"AYON_SAMPLE_REPORT_DIR": str(OUT / "publish-report")})
+    print(f"report: {shown(OUT / 'publish-report' / 'publish-report.json')}")
 
     step("submission: resolve the bundle's exact package in the channel")
     ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", channel_dir)
 
     queue_session(channel_dir, channel)
-    option_c(core_package, channel if args.channel else None)
+    option_c(core_package, channel)
 
     step("done")
-    print(f"packages: {package}\n          {core_package}\nchannel: {channel_dir}\nenvironment: {env_prefix}")
+    print(f"packages: {shown(package)}\n          {shown(core_package)}\nchannel: {shown(channel_dir)}\n"
+          f"environment: {shown(env_prefix)}")
     return 0
 
 
@@ -121,18 +133,17 @@ def queue_session(channel_dir: Path, python_channel: str) -> None:
     job, env_template = "channel/examples/check-ayon/template.yaml", "channel/queue-environment.yaml"
     params = [f"CondaPackages={values['CondaPackages']}", f"CondaChannels={values['CondaChannels']}",
               f"CondaEnvCacheDir={OUT / 'queue-env-cache'}"]
-    shown = ("Solved", "Creating the environment", "Created the environment", "Reusing the environment", "ayon-publish ")
+    wanted = ("Solved", "Creating the environment", "Created the environment", "Reusing the environment", "ayon-publish ")
     for _ in range(2):
-        print(f"$ openjd run {job} --environment {env_template} " + " ".join(f"-p '{p}'" for p in params), flush=True)
-        cmd = [openjd, "run", job, "--environment", env_template, *(a for p in params for a in ("-p", p))]
-        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT).stdout
+        cmd = [Path(openjd), "run", job, "--environment", env_template, *(a for p in params for a in ("-p", p))]
+        out = run(cmd, stdout=subprocess.PIPE, text=True).stdout
         for line in out.splitlines():
             text = line.split("\t", 1)[-1]
-            if text.startswith(shown):
+            if text.startswith(wanted):
                 print(f"  {text}")
 
 
-def option_c(core_package: Path, channel: str | None) -> None:
+def option_c(core_package: Path, channel: str) -> None:
     """ayon-publish-core on a worker: addons synced from S3 when the environment is activated."""
     try:
         import moto  # noqa: F401 - the S3 stand-in
@@ -140,36 +151,30 @@ def option_c(core_package: Path, channel: str | None) -> None:
     except ImportError:
         step("option C skipped: moto (the S3 stand-in) is not installed")
         return
-    if channel is None:
-        step("option C: add boto3 (ayon-publish-core's run requirement) to the local channel, from PyPI wheels")
-        from importlib.metadata import version
-
-        from ayon_conda.dev.wheel_channel import add_wheel_packages
-
-        add_wheel_packages(OUT / "python-channel", [f"boto3=={version('boto3')}"])
-        channel = (OUT / "python-channel").as_uri()
-
     step("option C: install ayon-publish-core (ayon-core alone, with activation scripts)")
     prefix = OUT / "core-env"
     ayon_conda("verify", core_package, "--channel", channel, "--prefix", prefix)
 
-    with local_s3("demo-job-attachments"):  # moto's endpoint and credentials: no real AWS account
+    with local_s3("demo-job-attachments") as endpoint:  # moto's endpoint and credentials: no real AWS account
+        step("option C: an S3 stand-in (moto) runs while the demo does; the next commands use it through:")
+        stand_in = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                               "AWS_DEFAULT_REGION")}
+        print("$ export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in stand_in.items()) + f"   # {endpoint}")
         step("option C: upload the bundle's addons to the queue's job attachments bucket")
-        ayon_conda("addons", "upload", ROOT / "examples/bundles/sample.json", "--config",
-                   ROOT / "examples/sample-components.yaml", "--to", "s3://demo-job-attachments/DeadlineCloud/ayon",
-                   "--exclude", "maya", "--exclude", "applications")
+        ayon_conda("addons", "upload", ROOT / "examples/bundles/sample.json", "--to",
+                   "s3://demo-job-attachments/DeadlineCloud/ayon", "--exclude", "maya", "--exclude", "applications")
 
         step("option C: activate as a Deadline Cloud session would, and publish with the synced addons")
-        env = {**os.environ, "CONDA_PREFIX": str(prefix), "DEADLINE_JA_S3_BUCKET": "demo-job-attachments",
+        env = {"CONDA_PREFIX": str(prefix), "DEADLINE_JA_S3_BUCKET": "demo-job-attachments",
                "DEADLINE_JA_ROOT_PREFIX": "DeadlineCloud", "AYON_BUNDLE_NAME": "sample-bundle-1",
                "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache"),
                "AYON_SAMPLE_REPORT_DIR": str(OUT / "publish-report-core")}
-        script = (f'source "{prefix}/etc/conda/activate.d/ayon-publish-core.sh" || exit 1\n'
-                  'echo "AYON_ADDONS_DIR=$AYON_ADDONS_DIR"\n'
-                  f'"{prefix}/bin/ayon" publish "{ROOT / "examples/publish/sample-job.json"}" --targets farm')
+        activate = shown(prefix / "etc/conda/activate.d/ayon-publish-core.sh")
+        script = (f"source {activate} && echo AYON_ADDONS_DIR=$AYON_ADDONS_DIR && "
+                  f"{shown(prefix / 'bin/ayon')} publish examples/publish/sample-job.json --targets farm")
         for attempt in ("cold cache", "warm cache"):
-            print(f"$ source .../activate.d/ayon-publish-core.sh && ayon publish ...   # {attempt}", flush=True)
-            subprocess.run(["bash", "-c", script], check=True, env=env)
+            print(f"# {attempt}")
+            run(["bash", "-c", script], env=env)
         print((OUT / "addon-cache" / "logs" / "activate.log").read_text(), end="")
 
 
@@ -181,6 +186,4 @@ def _run() -> None:
 
 
 if __name__ == "__main__":
-    from ayon_conda.shutdown import run_and_exit
-
-    run_and_exit(_run)  # this process indexes the python channel with py-rattler: see shutdown.py
+    _run()

@@ -154,9 +154,17 @@ def test_a_missing_tool_is_one_line_that_says_how_to_get_it(tool: str, sample_lo
     assert not out.exists()
 
 
-def test_unknown_backend_lists_every_backend(sample_lock: Path, tmp_path: Path):
-    line = error_line(run_cli("build", sample_lock, "-o", tmp_path / "dist", "--backend", "mamba", code=1))
-    assert "conda-build, native, rattler-build" in line
+@pytest.mark.parametrize("command", ["build", "release"])
+def test_unknown_backend_is_a_usage_error_listing_every_backend(command: str, tmp_path: Path):
+    from ayon_conda.build import BACKEND_NAMES
+    from ayon_conda.build.backends import BACKENDS
+
+    assert tuple(BACKENDS) == BACKEND_NAMES
+    args = [tmp_path / "x.lock.json", "-o", tmp_path / "dist"] if command == "build" else ["--channel", tmp_path / "c"]
+    result = run_cli(command, *args, "--backend", "mamba", code=2)
+    assert "'mamba' is not one of 'native', 'rattler-build', 'conda-build'" in result.stderr
+    assert "[native|rattler-build|conda-build]" in run_cli(command, "--help").output
+    assert not (tmp_path / "dist").exists()
 
 
 def stand_in(bin_dir: Path, tool: str, body: str) -> None:

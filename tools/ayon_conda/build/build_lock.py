@@ -83,7 +83,7 @@ def fetch_and_stage(
     trees = {}
     for addon in package.addons:
         progress.step(f"Addon {addon.name} {addon.version} ({addon.source.kind})")
-        trees[addon.name] = sources.open(addon, lock)
+        trees[addon.name] = sources.open(addon)
     with tempfile.TemporaryDirectory(prefix="ayon-conda-vendor-") as scratch:
         vendor = vendor_tree(lock, progress, Path(scratch), wheelhouse=options.wheelhouse, offline=options.offline,
                              cache=options.cache) if package.vendored else None

@@ -20,7 +20,6 @@ is part of the output bytes, so rebuilds that must be identical use the same one
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import stat
