@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
 import stat
 import tarfile
 from pathlib import Path
 
-from ayon_conda.build.conda_archive import _tar, tree_files
+from ayon_conda.build.conda_archive import tar_files, tree_files
 
 
 def tarfile_pax(root: Path, files: list[str], mtime: int) -> bytes:
@@ -34,4 +35,6 @@ def test_the_fast_writer_writes_what_tarfile_writes(tmp_path: Path):
         path.write_bytes(os.urandom(i * 700))
     os.chmod(tmp_path / "a.py", 0o755)
     files = tree_files(tmp_path)
-    assert _tar(tmp_path, files, 1700000000) == tarfile_pax(tmp_path, files, 1700000000)
+    tarred = tar_files(tmp_path, files, 1700000000)
+    assert tarred.data == tarfile_pax(tmp_path, files, 1700000000)
+    assert tarred.digests["a.py"] == (hashlib.sha256((tmp_path / "a.py").read_bytes()).hexdigest(), 0)

@@ -20,12 +20,15 @@ is part of the output bytes, so rebuilds that must be identical use the same one
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import stat
 import tarfile
 import tempfile
 import zipfile
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from ayon_conda.reproducible_zip import zip_entry
@@ -63,14 +66,30 @@ def _header(info: tarfile.TarInfo) -> bytes:
     return info.tobuf(tarfile.PAX_FORMAT, "utf-8", "surrogateescape")
 
 
-def _tar(root: Path, files: list[str], mtime: int) -> bytes:
-    """A PAX-format tar of ``files`` (byte for byte what ``tarfile`` writes for these members)."""
+@dataclass(frozen=True)
+class TarredFiles:
+    """Files read once: their tar, and each one's sha256 and size (what ``paths.json`` records)."""
+
+    data: bytes
+    digests: Mapping[str, tuple[str, int]]
+
+
+def payload_files(root: Path) -> list[str]:
+    """Every file under ``root`` that is not ``info/``, sorted: a package's payload."""
+    return [f for f in tree_files(root) if not f.startswith("info/")]
+
+
+def tar_files(root: Path, files: list[str], mtime: int) -> TarredFiles:
+    """A PAX-format tar of ``files`` (byte for byte what ``tarfile`` writes for these members),
+    hashing each file on the same read."""
     chunks = []
+    digests = {}
     for rel in files:
         path = os.path.join(root, rel)
         with open(path, "rb") as fh:
             data = fh.read()
             mode = os.fstat(fh.fileno()).st_mode
+        digests[rel] = (hashlib.sha256(data).hexdigest(), len(data))
         info = tarfile.TarInfo(rel)
         info.size = len(data)
         info.mtime = mtime
@@ -81,7 +100,7 @@ def _tar(root: Path, files: list[str], mtime: int) -> bytes:
     chunks.append(tarfile.NUL * (tarfile.BLOCKSIZE * 2))  # end of archive
     size = sum(len(c) for c in chunks)
     chunks.append(tarfile.NUL * (-size % tarfile.RECORDSIZE))
-    return b"".join(chunks)
+    return TarredFiles(b"".join(chunks), digests)
 
 
 def _compress(data: bytes, level: int) -> bytes:
@@ -93,15 +112,20 @@ def _compress(data: bytes, level: int) -> bytes:
     return zstd.compress(data, options=options)
 
 
-def write_conda(root: Path, out_path: Path, stem: str, mtime: int, level: int = ZSTD_LEVEL) -> Path:
-    """Archive every file under ``root`` as package ``stem`` into ``out_path``, atomically."""
-    files = tree_files(root)
-    info = [f for f in files if f.startswith("info/")]
-    pkg = [f for f in files if not f.startswith("info/")]
+def write_conda(root: Path, out_path: Path, stem: str, mtime: int, level: int = ZSTD_LEVEL,
+                payload: TarredFiles | None = None) -> Path:
+    """Archive every file under ``root`` as package ``stem`` into ``out_path``, atomically.
+
+    ``payload``: the payload already tarred (by :func:`tar_files` with the same ``mtime``), as a
+    build that needed its digests for ``paths.json`` has it.
+    """
+    info = [f for f in tree_files(root) if f.startswith("info/")]
+    if payload is None:
+        payload = tar_files(root, payload_files(root), mtime)
     members = [
         ("metadata.json", json.dumps({"conda_pkg_format_version": 2}).encode()),
-        (f"pkg-{stem}.tar.zst", _compress(_tar(root, pkg, mtime), level)),
-        (f"info-{stem}.tar.zst", _compress(_tar(root, info, mtime), level)),
+        (f"pkg-{stem}.tar.zst", _compress(payload.data, level)),
+        (f"info-{stem}.tar.zst", _compress(tar_files(root, info, mtime).data, level)),
     ]
     fd, tmp = tempfile.mkstemp(prefix=f".{stem}.", suffix=".partial", dir=out_path.parent)
     try:

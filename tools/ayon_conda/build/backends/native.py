@@ -12,7 +12,7 @@ import tempfile
 from pathlib import Path
 
 from ayon_conda.build.build_lock import BuildOptions, fetch_and_stage
-from ayon_conda.build.conda_archive import write_conda
+from ayon_conda.build.conda_archive import payload_files, tar_files, write_conda
 from ayon_conda.build.conda_metadata import write_info
 from ayon_conda.build.lock_packages import Package
 from ayon_conda.pin.addon_sources import Sources
@@ -37,6 +37,8 @@ class NativeBackend:
             # linked: the staged tree is only read, then archived and removed
             tree, metas = fetch_and_stage(package, root / "site-packages", options, prefix=root,
                                           sources=self._sources_for(package.lock, options), link=True)
-            write_info(root, package, metas)
+            epoch = options.epoch(package.lock)
+            payload = tar_files(root, payload_files(root), epoch)  # read once: tar and paths.json
+            write_info(root, package, metas, payload.digests)
             options.progress.step("Compressing")
-            write_conda(root, out_path, package.pin.stem, options.epoch(package.lock), options.compression_level)
+            write_conda(root, out_path, package.pin.stem, epoch, options.compression_level, payload)
