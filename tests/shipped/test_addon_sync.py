@@ -270,7 +270,7 @@ MISCONFIGURED = {
                        ["no AWS credentials found", "AWS_PROFILE"]),
     "unknown bundle": (lambda moto, env: env.update(AYON_BUNDLE_NAME="not-uploaded"),
                        ["bundles/not-uploaded.json", "bundle 'not-uploaded' has not been uploaded", "ayon-conda addons upload"]),
-    "bundle name": (lambda moto, env: env.update(AYON_BUNDLE_NAME="../escape"), ["AYON_BUNDLE_NAME", "not a valid name"]),
+    "bundle name": (lambda moto, env: env.update(AYON_BUNDLE_NAME="../escape"), ["AYON_BUNDLE_NAME", "bundle name '../escape' is not valid"]),
     "bundle unset": (lambda moto, env: env.pop("AYON_BUNDLE_NAME"),
                      ["AYON_BUNDLE_NAME: is not set", "/queue-root/ayon depend on the bundle", "job parameter"]),
     "bad uri": (lambda moto, env: env.update(AYON_ADDONS_S3_URI="https://bucket/x"), ["AYON_ADDONS_S3_URI=https://bucket/x"]),

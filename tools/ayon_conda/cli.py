@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from ayon_publish import names
 
 from ayon_conda import __version__
 from ayon_conda.errors import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, AyonCondaError
@@ -50,12 +51,29 @@ def _command(func: Callable) -> Callable:
         try:
             func(*args, progress=progress, json_out=json_out, **kwargs)
         except AyonCondaError as exc:
+            line = names.one_line(exc.line())  # names from outside never break the line
             if json_out:
-                click.echo(json.dumps({"error": exc.line(), "exit_code": exc.exit_code}))
-            click.echo(f"error: {exc.line()}", err=True)
+                click.echo(json.dumps({"error": line, "exit_code": exc.exit_code}))
+            click.echo(f"error: {line}", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper
+
+
+def _valid(check: Callable[[Any, str], str]) -> Callable:
+    """A click callback that checks an option's value(s) with a :mod:`ayon_publish.names` check."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        flag = param.opts[0] if param.opts else param.name
+        try:
+            for item in (value if isinstance(value, tuple) else (value,)):
+                if item is not None:
+                    check(item, flag)
+        except names.InvalidName as exc:
+            raise click.BadParameter(names.one_line(str(exc).removeprefix(f"{flag} ")), ctx, param) from None
+        return value
+
+    return callback
 
 
 def _server_option(func: Callable) -> Callable:
@@ -72,6 +90,7 @@ def _bundle_options(func: Callable) -> Callable:
     """Where a bundle comes from: BUNDLE_FILE, or --server; --bundle picks one."""
     func = click.option(
         "--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
+        callback=_valid(names.bundle_name),
         help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.")(func)
     func = _server_option(func)
     return click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))(func)
@@ -89,7 +108,7 @@ def _pin_options(func: Callable) -> Callable:
                         "package's range (recorded in the lock as unchecked).")(func)
     func = click.option("--exclude-newer", metavar="DATE",
                         help="Resolve as if it were DATE (RFC 3339): only distributions uploaded before it.")(func)
-    return click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
+    return click.option("--addon", "extra_addons", multiple=True, metavar="NAME", callback=_valid(names.addon_name),
                         help="Bake this addon too (it needs a source entry in the config). Repeatable.")(func)
 
 
@@ -177,10 +196,12 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
 def _build_options(progress: Progress, offline: bool, wheelhouse: Path | None, server: str | None,
                    channels: tuple[str, ...] = (), compression_level: int | None = None):
     from ayon_conda.build.build_lock import BuildOptions
+    from ayon_conda.reproducible_zip import ZIP_EPOCH_MAX
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and not epoch.isdigit():
-        raise AyonCondaError("SOURCE_DATE_EPOCH", f"'{epoch}' is not a number of seconds", "unset it or fix it")
+    if epoch is not None and not (epoch.isascii() and epoch.isdigit() and len(epoch) <= 11 and int(epoch) <= ZIP_EPOCH_MAX):
+        raise AyonCondaError("SOURCE_DATE_EPOCH", f"{names.shown(epoch)} is not a number of seconds up to "
+                             f"{ZIP_EPOCH_MAX} (2107, the last date a zip can hold)", "unset it or fix it")
     if wheelhouse is not None and not wheelhouse.is_dir():
         raise AyonCondaError(wheelhouse, "no such directory", "fill one with ayon-conda fetch LOCK --wheelhouse DIR")
     extra: dict[str, Any] = {"channels": channels} if channels else {}
@@ -431,12 +452,12 @@ def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | No
 @main.command()
 @_bundle_options
 @_channel_options
-@click.option("--project", metavar="NAME",
+@click.option("--project", metavar="NAME", callback=_valid(names.project_name),
               help="Use this project's override of the production/staging bundle (with --server).")
 @click.option("--server-version", metavar="VERSION",
               help="Refuse a package whose recorded AYON server range excludes this version "
               "[default: the version of --server, if given].")
-@click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
+@click.option("--addon", "extra_addons", multiple=True, metavar="NAME", callback=_valid(names.addon_name),
               help="The package bakes this addon too (as pin --addon); then only that addon set matches. "
               "Without it, the addon sets recorded by the channel's packages are tried too. Repeatable.")
 @_command
@@ -520,7 +541,7 @@ def addons() -> None:
 @click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
               help="Component config naming addon sources [default: recipe/components.yaml; env: AYON_CONDA_CONFIG]; "
                    "addons it does not list come from --server.")
-@click.option("--exclude", multiple=True, metavar="NAME",
+@click.option("--exclude", multiple=True, metavar="NAME", callback=_valid(names.addon_name),
               help="Leave this addon of the bundle out (workers will not have it). Repeatable.")
 @_command
 def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str | None, server: str | None,

@@ -36,6 +36,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from ayon_publish.addon_store import addon_dir_name
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedSeq
 from ruamel.yaml.error import YAMLError
@@ -43,7 +44,7 @@ from ruamel.yaml.error import YAMLError
 from ayon_conda.build.build_lock import BuildOptions
 from ayon_conda.build.conda_metadata import LOCK_IN_PACKAGE
 from ayon_conda.build.lock_packages import Package
-from ayon_conda.build.stage import ENTRY_POINT
+from ayon_conda.build.stage import ENTRY_POINT, inside
 from ayon_conda.build.wheelhouse import fill_wheelhouse
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.lock import Lock, LockedAddon
@@ -226,12 +227,12 @@ def _copy_path_source(lock: Lock, addon: LockedAddon, payload: Path) -> LockedAd
     whole), and ``stage`` checks it again.
     """
     src = lock.source_path(addon)
-    rel = PurePosixPath("sources", f"{addon.name}_{addon.version}")
-    dest = payload.joinpath(*rel.parts)
+    rel = PurePosixPath("sources", addon_dir_name(addon.name, addon.version))
     origin = f"addon {addon.name} {addon.version} ({addon.source.location})"
+    dest = inside(payload, *rel.parts, origin=origin)
     if src.is_dir():
         for file_rel, path in iter_tree(src, origin):
-            target = dest.joinpath(*file_rel.parts)
+            target = inside(dest, *file_rel.parts, origin=origin)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
     elif src.is_file():
@@ -282,7 +283,7 @@ def render(package: Package, output_dir: Path, options: BuildOptions, templates:
     rattler_doc = fill_rattler_build(load_template("recipe.yaml", templates), values)
     conda_doc = fill_conda_build(load_template("meta.yaml", templates), values)
     output_dir = Path(output_dir)
-    final = output_dir / pin.stem
+    final = inside(output_dir, pin.stem, origin=str(lock.path or "lock"))
     progress = options.progress
     created = not output_dir.exists()
     try:

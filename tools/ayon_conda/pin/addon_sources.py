@@ -43,8 +43,13 @@ class AyonServer:
 
         if not self.api_key:
             raise AyonCondaError(self.url, "no API key", "set AYON_API_KEY (a service user's key)")
-        con = ayon_api.ServerAPI(self.url, token=self.api_key)
-        if not con.has_valid_token:
+        try:
+            con = ayon_api.ServerAPI(self.url, token=self.api_key)
+            valid = con.has_valid_token
+        except Exception as exc:  # requests and ayon_api raise many kinds; the type and text are enough
+            raise AyonCondaError(self.url, f"cannot reach the AYON server ({type(exc).__name__}: {exc})",
+                                 "check --server (AYON_SERVER_URL) and the network") from None
+        if not valid:
             raise AyonCondaError(self.url, "the API key was refused", "check AYON_API_KEY")
         return con
 

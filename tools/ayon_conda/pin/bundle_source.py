@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ayon_publish import names
 from ayon_publish_submit.bundle import (
     PRODUCTION,
     STAGING,
@@ -19,8 +20,24 @@ from ayon_publish_submit.bundle import (
     apply_project_bundle,
     select_bundle,
 )
+from ayon_publish_submit.pin_scheme import CORE_ADDON
 
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, names_checked
+from ayon_conda.pin.addon_sources import AyonServer
+
+
+def checked_bundle(bundle: Bundle) -> Bundle:
+    """``bundle`` when its name, addon names and versions are valid (:mod:`ayon_publish.names`);
+    ayon-core's version must also make a conda version. Every bundle the pipeline reads passes here."""
+    with names_checked(bundle.origin, "fix the bundle in AYON (or the file) and export it again"):
+        names.bundle_name(bundle.name)
+        for name, version in bundle.addons.items():
+            names.addon_name(name)
+            if name == CORE_ADDON:
+                names.core_version(version, "core version")
+            else:
+                names.version(version, f"version of addon {name}")
+    return bundle
 
 
 def load_bundle_file(path: Path, select: str | None = None) -> Bundle:
@@ -31,26 +48,19 @@ def load_bundle_file(path: Path, select: str | None = None) -> Bundle:
         raise AyonCondaError(path, "no such file", "pass the path of a bundle JSON file") from None
     except OSError as exc:
         raise AyonCondaError(path, f"cannot read: {exc.strerror}", "check the path") from None
+    except UnicodeDecodeError as exc:
+        raise AyonCondaError(path, f"not UTF-8 text (byte {exc.start})", "export the bundle from AYON as JSON") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AyonCondaError(
             path, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", "fix the file"
         ) from None
+    except (ValueError, RecursionError) as exc:  # numbers too long, nesting too deep
+        raise AyonCondaError(path, f"not a JSON file this reads ({type(exc).__name__})", "fix the file") from None
     if isinstance(data, Mapping) and "bundles" in data:
         data = select_bundle(data, select or PRODUCTION, str(path))
-    return Bundle.from_dict(data, str(path))
-
-
-def _connect(server_url: str, api_key: str | None) -> Any:
-    import ayon_api  # imported here: reading a bundle file must not need it
-
-    if not api_key:
-        raise AyonCondaError(server_url, "no API key", "set AYON_API_KEY (a service user's key)")
-    con = ayon_api.ServerAPI(server_url, token=api_key)
-    if not con.has_valid_token:
-        raise AyonCondaError(server_url, "the API key was refused", "check AYON_API_KEY")
-    return con
+    return checked_bundle(Bundle.from_dict(data, str(path)))
 
 
 def _server_failure(server_url: str, what: str, exc: Exception) -> AyonCondaError:
@@ -68,7 +78,7 @@ def fetch_bundle(server_url: str, api_key: str | None, select: str, project: str
         raise AyonCondaError(f"project '{project}'", f"a project overrides only the production or staging bundle, not '{select}'",
                              "select production or staging with a project")
     try:
-        con = _connect(server_url, api_key)
+        con = AyonServer(server_url, api_key).connect()
         answer = con.get_bundles()
         entity = con.get_project(project) if project is not None else None
     except AyonCondaError:
@@ -77,18 +87,18 @@ def fetch_bundle(server_url: str, api_key: str | None, select: str, project: str
         raise _server_failure(server_url, "bundles", exc) from None
     studio = select_bundle(answer, select, server_url)
     if project is None:
-        return Bundle.from_dict(studio, server_url)
+        return checked_bundle(Bundle.from_dict(studio, server_url))
     origin = f"{server_url} (project '{project}')"
     if entity is None:
         raise AyonCondaError(server_url, f"no project named '{project}'", "check the project name")
     override = (entity.get("bundle") or {}).get(select)
     if not override:
-        return Bundle.from_dict({**studio, "project": project}, origin)  # the studio bundle applies
+        return checked_bundle(Bundle.from_dict({**studio, "project": project}, origin))  # the studio bundle applies
     project_bundle = next((b for b in answer.get("bundles") or [] if isinstance(b, Mapping) and b.get("name") == override), None)
     if project_bundle is None:
         raise AyonCondaError(origin, f"its {select} bundle '{override}' is not on the server",
                              "fix the project's bundle override in AYON")
-    return Bundle.from_dict(apply_project_bundle(studio, project_bundle, project), origin)
+    return checked_bundle(Bundle.from_dict(apply_project_bundle(studio, project_bundle, project), origin))
 
 
 def fetch_server_version(server_url: str) -> str:
