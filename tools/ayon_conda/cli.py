@@ -27,7 +27,8 @@ EXIT_CODES = f"""Exit codes:
   {EXIT_OK}  success
   {EXIT_ERROR}  bad input, configuration or environment (the message names it and what to do)
   {EXIT_USAGE}  command line usage error
-  {EXIT_CHECK_FAILED}  verify, release: the package does not install or its 'ayon' does not run
+  {EXIT_CHECK_FAILED}  verify, release: the package does not install or its 'ayon' does not run;
+     check: the channel holds unreadable files or index entries that disagree with them
 """
 
 _PathArg = functools.partial(click.Path, path_type=Path)
@@ -447,6 +448,37 @@ def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | No
     result = run_publish(list(packages), channel, progress, dry_run=dry_run,
                          keep_released=packages if skip_released else ())
     _emit(json_out, result.to_dict(), "\n".join(result.lines()))
+
+
+@main.command("check")
+@click.argument("channel_url", metavar="CHANNEL")
+@click.option("--endpoint-url", metavar="URL",
+              help="S3-compatible endpoint for an s3:// CHANNEL [env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL].")
+@click.option("--subdir", "subdirs", multiple=True, metavar="SUBDIR",
+              help="Check only this subdir (noarch, linux-64, ...). Repeatable. [default: every subdir]")
+@_command
+def check_channel(channel_url: str, endpoint_url: str | None, subdirs: tuple[str, ...], progress: Progress,
+                  json_out: bool) -> None:
+    """Read every package file of a channel whole and compare every index entry with its file.
+
+    CHANNEL is a directory, file:// URL or s3://bucket/prefix (read only; S3 files are
+    downloaded to a temporary directory one at a time). Lists package files that cannot be read
+    (and whether the index already keeps them out of every solve), index entries (in
+    repodata.json, repodata.json.zst or the shards) that disagree with their file or name a
+    missing one, and files no index names yet. Exits 3 when there is any problem.
+    """
+    from ayon_conda.channel.audit import audit
+    from ayon_conda.channel.protocol import open_channel
+
+    channel = open_channel(channel_url, endpoint_url=endpoint_url)
+    channel.check()
+    result = audit(channel, progress, subdirs)
+    _emit(json_out, result.to_dict(), "\n".join(result.lines()))
+    if result.problems:
+        if not json_out:
+            click.echo(f"error: {channel.url}: {len(result.problems)} files or index entries clients cannot rely on; "
+                       "have them removed by someone who can delete in the channel, then publish again", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
 
 
 @main.command()

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ayon_publish_submit.remote import Missing, open_remote
 
+from ayon_conda.channel.indexer import warn
 from ayon_conda.channel.protocol import Channel
 from ayon_conda.channel.publish import PublishResult, publish
 from ayon_conda.errors import AyonCondaError
@@ -143,5 +144,5 @@ def mirror(source: str, destination: Channel, progress: Progress, *, source_endp
             published = publish(paths, destination, progress)
         else:
             progress.step(f"Nothing to copy; indexing {destination.url}")
-            destination.index(sorted({e.subdir for e in planned} | {"noarch"}), progress)
+            warn(progress, destination.url, destination.index(sorted({e.subdir for e in planned} | {"noarch"}), progress))
     return MirrorResult(remote.url, destination.url, planned, dry_run=False, published=published)
