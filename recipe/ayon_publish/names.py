@@ -10,7 +10,8 @@ server's own rules (ayon-backend ``ayon_server/types.py``: ``NAME_REGEX`` for bu
 
 The ayon-core version is also the conda package's version (``-`` becomes ``_``), so it must be a
 semantic version whose pre-release and build identifiers are letters and digits with single
-inner hyphens: ``1.0.0--x`` is semver but its conda form ``1.0.0__x`` is not a conda version.
+inner hyphens, and numbers of at most 18 digits: ``1.0.0--x`` is semver but its conda form
+``1.0.0__x`` is not a conda version.
 
 It lives in the shipped package because the worker-side addon sync needs it (bundle names from
 the environment, addon names and versions from S3 manifests), shipped code may import nothing
@@ -46,6 +47,8 @@ _SEMVER = (r"(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)\.(?:0|[1-9][0-9]*)"
            rf"(?:-{_ID}(?:\.{_ID})*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
 _CONDA_ID = r"[0-9A-Za-z]+(?:-[0-9A-Za-z]+)*"  # no empty conda version component once '-' is '_'
 _CORE = rf"[0-9]+\.[0-9]+\.[0-9]+(?:-{_CONDA_ID}(?:\.{_CONDA_ID})*)?(?:\+{_CONDA_ID}(?:\.{_CONDA_ID})*)?"
+
+_LONG_NUMBER = re.compile(r"[0-9]{19,}")  # conda tools read each number of a version as a 64-bit integer
 
 SEMVER_RULE = "a semantic version is MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD] (e.g. 1.9.0, 1.10.0-rc.1)"
 
@@ -126,7 +129,10 @@ def version(value: Any, kind: str = "version") -> str:
 
 def core_version(value: Any, kind: str = "ayon-core version") -> str:
     """ayon-core's version, which must also make a valid conda version (see the module docstring)."""
-    return _core(_version(value, kind), kind)
+    value = _core(_version(value, kind), kind)
+    if _LONG_NUMBER.search(value):
+        raise InvalidName(kind, value, "conda versions hold numbers of at most 18 digits")
+    return value
 
 
 def client_dir(value: Any, kind: str = "client_dir") -> str:

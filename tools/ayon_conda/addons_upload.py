@@ -182,7 +182,8 @@ def upload_addons(
     if not chosen:
         raise AyonCondaError(bundle.origin, f"bundle '{bundle.name}' has no addons to upload",
                              "a bundle manifest is permanent: upload a bundle with addons (and fewer --exclude)")
-    prepared = []
+    bundle_key = addon_store.bundle_manifest_key(bundle.name)
+    fetched = []
     for name, addon in chosen.items():
         version = bundle.addons[name]
         origin = f"addon {name} {version}"
@@ -192,10 +193,9 @@ def upload_addons(
         with names_checked(origin, "fix client_dir in the component config, or the addon's client package"):
             client_dir = names.client_dir(addon.client_dir or find_client_dir(tree, origin))
         entry = AddonEntry(name, version, client_dir, "0" * 64, 0)
-        _check_key_lengths(location, (entry.archive, addon_store.addon_manifest_key(name, version)))
-        prepared.append(_prepare(client, location, name, version, tree, client_dir))
-    bundle_key = addon_store.bundle_manifest_key(bundle.name)
-    _check_key_lengths(location, (bundle_key,))
+        _check_key_lengths(location, (entry.archive, addon_store.addon_manifest_key(name, version), bundle_key))
+        fetched.append((name, version, tree, client_dir))
+    prepared = [_prepare(client, location, *addon) for addon in fetched]
     manifest = addon_store.dumps(addon_store.bundle_manifest(bundle.name, [p.entry for p in prepared]))
     existing = s3.get_or_none(client, location.bucket, location.key(bundle_key))
     if existing is not None and existing != manifest:
