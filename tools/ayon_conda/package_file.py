@@ -149,7 +149,7 @@ def _tar_members(stream: IO[bytes], what: str, info: dict[str, bytes] | None) ->
                     yield _Member(name, "hardlink", target=member.linkname)
                 else:
                     raise PackageDefect("is not a file, directory or link", name)
-    except (tarfile.TarError, zstd.ZstdError, EOFError, OSError, UnicodeError) as exc:
+    except (tarfile.TarError, zstd.ZstdError, zipfile.BadZipFile, EOFError, OSError, UnicodeError) as exc:
         raise PackageDefect(f"not a readable tar ({_one_line(exc) or type(exc).__name__})", what) from None
 
 

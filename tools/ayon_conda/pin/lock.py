@@ -248,6 +248,7 @@ class Lock:
         path = Path(path)
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(self.dumps(), encoding="utf-8")
             os.replace(tmp, path)
         except OSError as exc:
