@@ -76,10 +76,12 @@ def one_line(text: str) -> str:
     return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in str(text))
 
 
-def _checker(pattern: str, rule: str, limit: int) -> Callable[[Any, str], str]:
+def _checker(name: str, pattern: str, rule: str, limit: int, kind: str, doc: str) -> Callable[..., str]:
+    """A check: ``check(value, kind=...)`` returns ``value`` when it fully matches ``pattern``
+    within ``limit`` characters, else raises :class:`InvalidName` naming it as ``kind``."""
     compiled: Pattern[str] = re.compile(pattern, re.ASCII)
 
-    def check(value: Any, kind: str) -> str:
+    def check(value: Any, kind: str = kind) -> str:
         if not isinstance(value, str):
             raise InvalidName(kind, value, "it must be text")
         if len(value) > limit:
@@ -88,68 +90,42 @@ def _checker(pattern: str, rule: str, limit: int) -> Callable[[Any, str], str]:
             raise InvalidName(kind, value, rule)
         return value
 
+    check.__name__ = check.__qualname__ = name
+    check.__doc__ = doc
     return check
 
 
-_bundle = _checker(r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?",
-                   "letters, digits, '_', and '.' or '-' inside", MAX_NAME)
-_addon = _checker(r"[A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]",
-                  "two or more letters, digits, '_', and '.' or '-' inside", MAX_NAME)
-_project = _checker(r"[A-Za-z0-9_]+", "letters, digits and '_'", MAX_NAME)
-_version = _checker(_SEMVER, SEMVER_RULE, MAX_VERSION)
-_core = _checker(_CORE, "ayon-core's version is the conda package's version: a semantic version whose "
-                 "pre-release and build parts are letters and digits with single '-' inside (e.g. 1.9.0-rc.1)",
-                 MAX_VERSION)
-_client_dir = _checker(r"[A-Za-z_][A-Za-z0-9_]*", "a Python package name (letters, digits, '_')", MAX_NAME)
-_package = _checker(r"[a-z0-9_][a-z0-9_.-]*", "a conda package name (lower-case letters, digits, '_', '.', '-')",
-                    MAX_NAME)
-_file = _checker(r"[A-Za-z0-9_][A-Za-z0-9_.+!-]*", "one file name (letters, digits, '_', '.', '+', '!', '-')", 255)
-_sha256 = _checker(r"[0-9a-f]{64}", "64 lower-case hex digits", 64)
-
-
-def bundle_name(value: Any, kind: str = "bundle name") -> str:
-    """An AYON bundle name (the server's ``NAME_REGEX``); also a file name and an S3 key part."""
-    return _bundle(value, kind)
-
-
-def addon_name(value: Any, kind: str = "addon name") -> str:
-    """An AYON addon name (``ADDON_NAME_REGEX``)."""
-    return _addon(value, kind)
-
-
-def project_name(value: Any, kind: str = "project name") -> str:
-    """An AYON project name (``PROJECT_NAME_REGEX``)."""
-    return _project(value, kind)
-
-
-def version(value: Any, kind: str = "version") -> str:
-    """An addon version: a semantic version, as the AYON server requires in bundles."""
-    return _version(value, kind)
+bundle_name = _checker(
+    "bundle_name", r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?", "letters, digits, '_', and '.' or '-' inside",
+    MAX_NAME, "bundle name", "An AYON bundle name (the server's ``NAME_REGEX``); also a file name and an S3 key part.")
+addon_name = _checker(
+    "addon_name", r"[A-Za-z0-9_][A-Za-z0-9_.-]*[A-Za-z0-9_]", "two or more letters, digits, '_', and '.' or '-' inside",
+    MAX_NAME, "addon name", "An AYON addon name (``ADDON_NAME_REGEX``).")
+project_name = _checker(
+    "project_name", r"[A-Za-z0-9_]+", "letters, digits and '_'", MAX_NAME, "project name",
+    "An AYON project name (``PROJECT_NAME_REGEX``).")
+version = _checker(
+    "version", _SEMVER, SEMVER_RULE, MAX_VERSION, "version",
+    "An addon version: a semantic version, as the AYON server requires in bundles.")
+_core = _checker(
+    "_core", _CORE, "ayon-core's version is the conda package's version: a semantic version whose pre-release and "
+    "build parts are letters and digits with single '-' inside (e.g. 1.9.0-rc.1)", MAX_VERSION, "ayon-core version",
+    "The conda-safe shape of a core version (see :func:`core_version`).")
+client_dir = _checker(
+    "client_dir", r"[A-Za-z_][A-Za-z0-9_]*", "a Python package name (letters, digits, '_')", MAX_NAME, "client_dir",
+    "An addon's client package name: a directory under ``{name}_{version}``.")
+package_name = _checker(
+    "package_name", r"[a-z0-9_][a-z0-9_.-]*", "a conda package name (lower-case letters, digits, '_', '.', '-')",
+    MAX_NAME, "package name", "A conda package name (the component config's ``package.name``).")
+file_name = _checker(
+    "file_name", r"[A-Za-z0-9_][A-Za-z0-9_.+!-]*", "one file name (letters, digits, '_', '.', '+', '!', '-')", 255,
+    "file name", "One path component, never ``.`` or ``..`` (a wheel's file name from a lock).")
+sha256 = _checker("sha256", r"[0-9a-f]{64}", "64 lower-case hex digits", 64, "sha256", "A sha256 in lower-case hex.")
 
 
 def core_version(value: Any, kind: str = "ayon-core version") -> str:
     """ayon-core's version, which must also make a valid conda version (see the module docstring)."""
-    value = _core(_version(value, kind), kind)
+    value = _core(version(value, kind), kind)
     if _LONG_NUMBER.search(value):
         raise InvalidName(kind, value, "conda versions hold numbers of at most 18 digits")
     return value
-
-
-def client_dir(value: Any, kind: str = "client_dir") -> str:
-    """An addon's client package name: a directory under ``{name}_{version}``."""
-    return _client_dir(value, kind)
-
-
-def package_name(value: Any, kind: str = "package name") -> str:
-    """A conda package name (the component config's ``package.name``)."""
-    return _package(value, kind)
-
-
-def file_name(value: Any, kind: str = "file name") -> str:
-    """One path component, never ``.`` or ``..`` (a wheel's file name from a lock)."""
-    return _file(value, kind)
-
-
-def sha256(value: Any, kind: str = "sha256") -> str:
-    """A sha256 in lower-case hex."""
-    return _sha256(value, kind)
