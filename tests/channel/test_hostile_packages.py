@@ -14,7 +14,7 @@ from ayon_conda.channel.indexer import QUARANTINED, UNINSTALLABLE
 from ayon_publish_submit.bundle import Bundle
 from ayon_publish_submit.pin_scheme import DEFAULT_BAKE, Pin, baked_versions
 from conftest import SAMPLE_BUNDLE, error_line, json_out, refused, run_cli
-from support.channel_check import assert_valid, packages_in
+from support.channel_check import assert_valid, packages_in, s3_files
 from support.hostile_packages import HOSTILE, SPOOFED_BUILD, craft, info_members
 
 #: Cases a channel may already hold (placed there by another tool), one of each kind of failure.
@@ -86,6 +86,31 @@ def test_a_channel_holding_bad_files_keeps_working(s3_aware_channel, tiny, tmp_p
     again = run_cli("publish", second, *channel.cli_args())  # and every later publish too
     assert sum(line.startswith("warning: ") for line in again.stderr.splitlines()) == len(placed)
     assert assert_valid(channel.read())["noarch"] == {first.name, second.name, *placed}
+
+
+def test_a_bad_file_arriving_while_an_s3_channel_is_indexed(moto_s3, tiny, tmp_path: Path, monkeypatch):
+    """Another tool's upload lands after the files were screened: the indexer fails on it, the
+    channel screens again, quarantines it and indexes."""
+    from ayon_conda.channel.s3_bucket import S3Channel
+
+    bucket = moto_s3.new_bucket()
+    bad = HOSTILE["run_exports.json malformed"].write(tmp_path / "bad")
+    screened = S3Channel._quarantine
+    calls = []
+
+    def late_arrival(self, subdir, trusted):
+        calls.append(subdir)
+        found = screened(self, subdir, trusted)
+        if len(calls) == 1:
+            moto_s3.client().put_object(Bucket=bucket, Key=f"conda/{subdir}/{bad.name}", Body=bad.read_bytes())
+        return found
+
+    monkeypatch.setattr(S3Channel, "_quarantine", late_arrival)
+    result = run_cli("publish", tiny("alpha"), "--channel", f"s3://{bucket}/conda", "--endpoint-url", moto_s3.endpoint_url,
+                     "--json")
+    assert [q["filename"] for q in json_out(result)["quarantined"]] == [bad.name] and len(calls) == 2
+    files = s3_files(moto_s3.client(), bucket, "conda")
+    assert assert_valid(files)["noarch"] == {"alpha-1.0-h0_0.conda", bad.name}
 
 
 def test_a_quarantined_file_is_never_installed(tiny, tmp_path: Path, python_channel: str):

@@ -59,8 +59,8 @@ class Quarantined:
 
     def warning(self, channel: str) -> str:
         why = self.problem or "quarantined earlier; 'ayon-conda check' says why"
-        return (f"{channel}/{self.subdir}/{self.filename} cannot be read and is kept out of the index ({why}); "
-                "a client can never install it: ask whoever can delete in the channel to remove it")
+        return (f"{channel}/{self.subdir}/{self.filename} fails the package check and is kept out of every solve "
+                f"({why}); ask whoever can delete in the channel to remove it")
 
 
 def records(repodata: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]]:
