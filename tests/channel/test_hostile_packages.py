@@ -185,3 +185,14 @@ def test_check_of_an_s3_channel(moto_s3, tiny, tmp_path: Path):
         ("unreadable", "stray-1.0-h0_0.conda", False)]
     assert report["files"] == 2 and packages_in(
         {k.removeprefix("conda/"): b"" for k in moto_s3.keys(bucket)}) == {"alpha-1.0-h0_0.conda", "stray-1.0-h0_0.conda"}
+
+
+def test_mirror_leaves_a_quarantined_file_behind(tiny, tmp_path: Path):
+    source, copy = tmp_path / "source", tmp_path / "copy"
+    run_cli("publish", tiny("alpha"), "--channel", source, "-q")
+    HOSTILE["index.json twice"].write(source / "noarch")
+    run_cli("publish", tiny("beta"), "--channel", source, "-q")  # quarantines it
+    result = run_cli("mirror", source, copy, "--json")
+    assert "hostile-1.0-h0_0.conda is quarantined in the source index" in result.stderr
+    assert sorted(json_out(result)["copied"]) == ["noarch/alpha-1.0-h0_0.conda", "noarch/beta-1.0-h0_0.conda"]
+    assert run_cli("check", copy).stdout.strip().endswith("ok")
