@@ -78,3 +78,23 @@ def test_every_accepted_core_version_is_a_conda_version(value: str):
 def test_shown_and_one_line_keep_messages_on_one_line():
     assert names.shown("a\nb") == r"'a\nb'"
     assert names.one_line("bundle x\r\nrm -rf\u2028y") == r"bundle x\r\nrm -rf\u2028y"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.from_regex(names._SEMVER, fullmatch=True) | st.text(alphabet="0123456789.-+aZ\n", max_size=16))
+def test_the_shipped_check_and_the_submission_side_read_one_grammar(value: str):
+    """Shipped code cannot import the submission side (nor the reverse): two readers of semver,
+    held equal here, both with the whole value (no trailing newline)."""
+    from ayon_publish_submit.versions import SemVer
+
+    try:
+        SemVer.parse(value)
+        parsed = True
+    except ValueError:
+        parsed = False
+    accepted = True
+    try:
+        names.version(value)
+    except names.InvalidName:
+        accepted = False
+    assert accepted == (parsed and len(value) <= names.MAX_VERSION)
