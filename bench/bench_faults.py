@@ -11,8 +11,9 @@ faults
     Both boto3 and py-rattler's own S3 client go through it. Each publish is followed by a check;
     at the end every package is published again without faults and must be in every view.
 kills
-    Publishes killed with SIGKILL at a random moment (0 to 2.5 s after start), into a directory
-    channel and an S3 channel; a check after each kill; then every package published again.
+    Publishes killed with SIGKILL at a random moment (0 to 1 s after start into a directory
+    channel, 0 to 2.5 s into an S3 one: about how long each takes), a check after each kill; then
+    every package published again.
 concurrency
     ``--publishers`` processes (16) start at the same instant into one channel (S3 and directory),
     ``--rounds`` times (3): no package may be lost.
@@ -238,14 +239,15 @@ def kills(work: Path, endpoint: str, count: int) -> dict:
     env = {**os.environ, "AYON_CONDA_CACHE_DIR": str(work / "cache")}
     rng = random.Random(120)
     results = {}
-    for kind, channel, read in (("dir", str(work / "kill-channel"), lambda: dir_files(work / "kill-channel")),
-                                ("s3", "s3://kills/conda", lambda: s3_files(s3, "kills", "conda"))):
+    for kind, channel, read, window in (
+            ("dir", str(work / "kill-channel"), lambda: dir_files(work / "kill-channel"), 1.0),
+            ("s3", "s3://kills/conda", lambda: s3_files(s3, "kills", "conda"), 2.5)):
         extra = ["--endpoint-url", endpoint] if kind == "s3" else []
         packages = [make_package(work / f"kills-{kind}", f"k{i:03d}") for i in range(count)]
         killed = finished = invalid = 0
         for package in packages:
             proc = publish(package, channel, env, *extra)
-            time.sleep(rng.uniform(0.0, 2.5))
+            time.sleep(rng.uniform(0.0, window))  # a publish takes about this long on 2 cores
             if proc.poll() is None:
                 proc.send_signal(signal.SIGKILL)
                 killed += 1
