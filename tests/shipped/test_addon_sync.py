@@ -340,7 +340,7 @@ def _symlink_entry() -> zipfile.ZipInfo:
 def test_unsafe_archive_is_refused_whole(entry, problem: str, moto_s3, tmp_path: Path, monkeypatch):
     bucket = moto_s3.new_bucket("unsafe")
     data = _zip([("ayon_x/__init__.py", b""), (entry, b"/etc/passwd")])
-    addon = AddonEntry("x", "1.0.0", "ayon_x", __import__("hashlib").sha256(data).hexdigest(), len(data))
+    addon = AddonEntry("tool", "1.0.0", "ayon_x", __import__("hashlib").sha256(data).hexdigest(), len(data))
     s3 = moto_s3.client()
     s3.put_object(Bucket=bucket, Key=addon.archive, Body=data)
     s3.put_object(Bucket=bucket, Key="bundles/b.json", Body=addon_store.dumps(addon_store.bundle_manifest("b", [addon])))
