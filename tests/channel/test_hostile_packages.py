@@ -196,3 +196,14 @@ def test_mirror_leaves_a_quarantined_file_behind(tiny, tmp_path: Path):
     assert "hostile-1.0-h0_0.conda is quarantined in the source index" in result.stderr
     assert sorted(json_out(result)["copied"]) == ["noarch/alpha-1.0-h0_0.conda", "noarch/beta-1.0-h0_0.conda"]
     assert run_cli("check", copy).stdout.strip().endswith("ok")
+
+
+def test_a_compression_bomb_is_refused_not_unpacked(tmp_path: Path, monkeypatch):
+    import ayon_conda.package_file as package_file
+
+    monkeypatch.setattr(package_file, "PAYLOAD_LIMIT", 1 << 20)
+    bomb = craft(tmp_path, "hostile-1.0-h0_0", info_members("hostile", "1.0", "h0_0", [("big", b"\0" * (4 << 20))]),
+                 [("big", b"\0" * (4 << 20))])
+    assert bomb.stat().st_size < 64 << 10
+    line = refused(run_cli("publish", bomb, "--channel", tmp_path / "channel", code=1), "decompresses to more than 1 MiB")
+    assert "pkg-hostile-1.0-h0_0.tar.zst" in line and not (tmp_path / "channel").exists()

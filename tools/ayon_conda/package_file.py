@@ -108,7 +108,7 @@ class _Bounded(io.RawIOBase):
     """A stream that refuses to deliver more than ``limit`` bytes (a compression bomb)."""
 
     def __init__(self, stream: IO[bytes], limit: int, what: str) -> None:
-        self._stream, self._left, self._what = stream, limit, what
+        self._stream, self._limit, self._left, self._what = stream, limit, limit, what
 
     def readable(self) -> bool:
         return True
@@ -116,7 +116,7 @@ class _Bounded(io.RawIOBase):
     def readinto(self, buffer: Any) -> int:
         data = self._stream.read(min(len(buffer), self._left + 1))
         if len(data) > self._left:
-            raise PackageDefect(f"decompresses to more than {self._left >> 20} MiB", self._what)
+            raise PackageDefect(f"decompresses to more than {self._limit >> 20} MiB", self._what)
         self._left -= len(data)
         buffer[: len(data)] = data
         return len(data)
