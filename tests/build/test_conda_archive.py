@@ -38,3 +38,22 @@ def test_the_fast_writer_writes_what_tarfile_writes(tmp_path: Path):
     tarred = tar_files(tmp_path, files, 1700000000)
     assert tarred.data == tarfile_pax(tmp_path, files, 1700000000)
     assert tarred.digests["a.py"] == (hashlib.sha256((tmp_path / "a.py").read_bytes()).hexdigest(), 0)
+
+
+def test_members_reused_from_a_linked_tree_give_the_same_tar(tmp_path: Path):
+    """A second tree that links the first's files (as the packages of a build do) is tarred from
+    the memo, and the result is what reading it would give; a changed file is read again."""
+    first, second = tmp_path / "a", tmp_path / "b"
+    for name in ("x.py", "sub/y.txt"):
+        (first / name).parent.mkdir(parents=True, exist_ok=True)
+        (first / name).write_text(name * 50)
+        (second / name).parent.mkdir(parents=True, exist_ok=True)
+        os.link(first / name, second / name)
+    (second / "own.txt").write_text("only here")
+    memo: dict = {}
+    tar_files(first, tree_files(first), 0, memo)
+    files = tree_files(second)
+    assert tar_files(second, files, 0, memo) == tar_files(second, files, 0)
+    (second / "sub" / "y.txt").unlink()
+    (second / "sub" / "y.txt").write_text("changed")
+    assert tar_files(second, files, 0, memo).data == tarfile_pax(second, files, 0)

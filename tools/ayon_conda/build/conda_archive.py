@@ -79,13 +79,30 @@ def payload_files(root: Path) -> list[str]:
     return [f for f in tree_files(root) if not f.startswith("info/")]
 
 
-def tar_files(root: Path, files: list[str], mtime: int) -> TarredFiles:
+#: A member's tar bytes and digest, by (path in the tar, device, inode, size, mtime, mode) of the
+#: file it was read from: the packages of one build link the same files (see ``tar_files``).
+TarMemo = dict[tuple, tuple[list[bytes], tuple[str, int]]]
+
+
+def tar_files(root: Path, files: list[str], mtime: int, memo: TarMemo | None = None) -> TarredFiles:
     """A PAX-format tar of ``files`` (byte for byte what ``tarfile`` writes for these members),
-    hashing each file on the same read."""
-    chunks = []
+    hashing each file on the same read.
+
+    ``memo``: members already made from the same file (same inode, size, mtime and mode) under
+    the same path are reused instead of read again: the two packages of a build share most of
+    their files as hard links of one tree.
+    """
+    chunks: list[bytes] = []
     digests = {}
     for rel in files:
         path = os.path.join(root, rel)
+        if memo is not None:
+            st = os.stat(path)
+            key = (rel, mtime, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode)
+            if key in memo:
+                member, digests[rel] = memo[key]
+                chunks += member
+                continue
         with open(path, "rb") as fh:
             data = fh.read()
             mode = os.fstat(fh.fileno()).st_mode
@@ -96,7 +113,10 @@ def tar_files(root: Path, files: list[str], mtime: int) -> TarredFiles:
         info.mode = 0o755 if mode & stat.S_IXUSR else 0o644
         info.uid = info.gid = 0
         info.uname = info.gname = ""
-        chunks += [_header(info), data, tarfile.NUL * (-len(data) % tarfile.BLOCKSIZE)]
+        member = [_header(info), data, tarfile.NUL * (-len(data) % tarfile.BLOCKSIZE)]
+        chunks += member
+        if memo is not None:
+            memo[key] = (member, digests[rel])
     chunks.append(tarfile.NUL * (tarfile.BLOCKSIZE * 2))  # end of archive
     size = sum(len(c) for c in chunks)
     chunks.append(tarfile.NUL * (-size % tarfile.RECORDSIZE))
