@@ -26,7 +26,8 @@ from ayon_conda.build.conda_metadata import write_info_files
 from ayon_conda.build.stage import install_wheel
 from ayon_conda.build.vendored_wheels import wheel_for
 from ayon_conda.pin.component_config import Config
-from ayon_conda.pin.python_deps import Requirement, resolve
+from ayon_conda.pin.lock import Requirement
+from ayon_conda.pin.python_deps import resolve
 from ayon_conda.progress import SILENT, Progress
 
 BUILD = "pypi_dev_0"

@@ -2,15 +2,14 @@
 
 An addon tree has AYON's layout: ``package.py`` (name, version, client_dir and the compatible
 server and launcher ranges) and ``client/`` holding the client package ``client/<client_dir>``
-and ``client/pyproject.toml`` with its Python dependencies. ``package.py`` is read with ``ast``
-and never executed: only plain literal assignments are taken.
+and ``client/pyproject.toml`` with its Python dependencies (read by
+:mod:`ayon_conda.pin.client_pyproject`). ``package.py`` is read with ``ast`` and never executed:
+only plain literal assignments are taken.
 """
 
 from __future__ import annotations
 
 import ast
-import tomllib
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,44 +94,3 @@ def check_version(root: Path, version: str, origin: str) -> None:
             origin, f"its source holds version {meta.version} (package.py)",
             "fix the source location in the component config so it points at this version",
         )
-
-
-def _poetry_requirements(table: Mapping[str, Any], origin: str) -> list[str]:
-    from poetry.core.packages.dependency import Dependency  # only pin reads pyproject files
-
-    out = []
-    for name, constraint in table.items():
-        if name.lower() == "python":
-            continue
-        if isinstance(constraint, Mapping):
-            if "version" not in constraint:
-                raise AyonCondaError(
-                    origin, f"dependency '{name}' is not a version constraint ({dict(constraint)})",
-                    "only PyPI versions can be vendored; exclude it in the component config",
-                )
-            requirement = Dependency(name, str(constraint["version"])).to_pep_508()
-            if constraint.get("markers"):
-                requirement = f"{requirement} ; {constraint['markers']}"
-            out.append(requirement)
-        else:
-            out.append(Dependency(name, str(constraint)).to_pep_508())
-    return out
-
-
-def client_requirements(root: Path, origin: str) -> list[str]:
-    """PEP 508 requirements of the addon's client code, from ``client/pyproject.toml``.
-
-    Reads ``[project] dependencies`` (PEP 621), ``[tool.poetry.dependencies]`` and
-    ``[ayon.runtimeDependencies]`` (Poetry constraints, as ynput's addons use them).
-    """
-    path = root / "client" / "pyproject.toml"
-    if not path.is_file():
-        return []
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise AyonCondaError(path, f"not valid TOML ({exc})", "fix the addon's client/pyproject.toml") from None
-    found = list(data.get("project", {}).get("dependencies", []))
-    found += _poetry_requirements(data.get("tool", {}).get("poetry", {}).get("dependencies", {}), str(path))
-    found += _poetry_requirements(data.get("ayon", {}).get("runtimeDependencies", {}), str(path))
-    return found

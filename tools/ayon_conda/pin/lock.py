@@ -17,11 +17,53 @@ from pathlib import Path
 from typing import Any
 
 from ayon_publish_submit.pin_scheme import Pin
+from packaging.markers import Marker
+from packaging.requirements import Requirement as PepRequirement
+from packaging.utils import canonicalize_name
 
 from ayon_conda.errors import AyonCondaError
 
 LOCK_VERSION = 1
 _REPIN = "run ayon-conda pin again"
+
+#: AYON's platform names -> ``sys_platform``.
+PLATFORMS = {"darwin": "darwin", "linux": "linux", "windows": "win32"}
+#: The platforms a noarch ayon-publish serves: Deadline Cloud workers run Linux and Windows.
+SERVED = ("linux", "windows")
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """A requirement that was asked for, and by whom: the component config's ``requirements``
+    or an addon's ``client/pyproject.toml`` (which table). PEP 508, markers included.
+
+    >>> r = Requirement("pyobjc-core>=11.1,<12.0 ; sys_platform == 'darwin'", "addon core 1.9.5")
+    >>> r.name, r.platforms, r.served
+    ('pyobjc-core', ('darwin',), False)
+    >>> Requirement("Click>=8,<9", "components.yaml").platforms
+    ('darwin', 'linux', 'windows')
+    """
+
+    text: str
+    origin: str  # e.g. "addon core 1.9.5 (client/pyproject.toml [ayon.runtimeDependencies])"
+
+    @property
+    def name(self) -> str:
+        """The PEP 503 normalized distribution name; raises InvalidRequirement."""
+        return canonicalize_name(PepRequirement(self.text).name)
+
+    @property
+    def platforms(self) -> tuple[str, ...]:
+        """AYON platforms on which the requirement applies (its markers on ``sys_platform``)."""
+        marker = PepRequirement(self.text).marker
+        if marker is None:
+            return tuple(PLATFORMS)
+        return tuple(p for p, sys in PLATFORMS.items() if Marker(str(marker)).evaluate({"sys_platform": sys, "extra": ""}))
+
+    @property
+    def served(self) -> bool:
+        """Whether it applies on a platform the package serves (Linux or Windows)."""
+        return any(p in SERVED for p in self.platforms)
 
 
 @dataclass(frozen=True)
@@ -91,6 +133,7 @@ class Lock:
     addons: tuple[LockedAddon, ...]
     vendored: tuple[VendoredDist, ...]
     conda_requirements: tuple[CondaRequirement, ...]
+    requirements: tuple[Requirement, ...] = ()  # what was asked for, before resolution
     path: Path | None = field(default=None, compare=False)
 
     # -- derived -----------------------------------------------------------------------------
@@ -132,6 +175,9 @@ class Lock:
                 {**_dist_dict(r), "spec": r.spec} for r in self.conda_requirements
             ],
             "run_requirements": self.run_requirements,
+            "requirements": [
+                {"requirement": r.text, "origin": r.origin, "platforms": list(r.platforms)} for r in self.requirements
+            ],
         }
 
     def dumps(self) -> str:
@@ -177,6 +223,7 @@ class Lock:
                 conda_requirements=tuple(
                     CondaRequirement(**_entry(r)) for r in data["conda_requirements"]
                 ),
+                requirements=tuple(Requirement(r["requirement"], r["origin"]) for r in data.get("requirements", ())),
                 path=path.resolve(),
             )
         except (KeyError, TypeError) as exc:

@@ -14,10 +14,11 @@ from ayon_publish_submit.pin_scheme import CORE_ADDON, MissingAddon, baked_versi
 
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.addon_sources import Sources
-from ayon_conda.pin.addon_tree import check_version, client_package_dir, client_requirements
+from ayon_conda.pin.addon_tree import check_version, client_package_dir
+from ayon_conda.pin.client_pyproject import client_requirements
 from ayon_conda.pin.component_config import Config
-from ayon_conda.pin.lock import Lock, LockedAddon, PackageInfo
-from ayon_conda.pin.python_deps import Requirement, resolve
+from ayon_conda.pin.lock import Lock, LockedAddon, PackageInfo, Requirement
+from ayon_conda.pin.python_deps import resolve
 from ayon_conda.progress import Progress
 from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN
 
@@ -79,7 +80,7 @@ def make_lock(
         origin = f"addon {name} {version}"
         client_package_dir(tree, addon.client_dir, origin)
         check_version(tree, version, origin)
-        requirements += [Requirement(r, f"{origin} (client/pyproject.toml)") for r in client_requirements(tree, origin)]
+        requirements += client_requirements(tree, origin, config.exclude)
         locked.append(LockedAddon(name, version, addon.client_dir, source))
 
     resolution = resolve(requirements, config, progress, exclude_newer=exclude_newer, offline=sources.offline)
@@ -99,5 +100,6 @@ def make_lock(
         addons=tuple(locked),
         vendored=resolution.vendored,
         conda_requirements=resolution.conda,
+        requirements=tuple(requirements),
         path=Path(lock_path).resolve(),
     )

@@ -26,29 +26,18 @@ from pathlib import Path
 from typing import Any
 
 from packaging.requirements import InvalidRequirement
-from packaging.requirements import Requirement as PepRequirement
 from packaging.utils import parse_wheel_filename
 
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.component_config import Config, normalize_name
 from ayon_conda.pin.headless import QT_DISTRIBUTIONS, qt_error
-from ayon_conda.pin.lock import CondaRequirement, VendoredDist
+from ayon_conda.pin.lock import PLATFORMS as AYON_PLATFORMS
+from ayon_conda.pin.lock import SERVED, CondaRequirement, Requirement, VendoredDist
 from ayon_conda.progress import Progress
 
-PLATFORMS = ("linux", "win32")
+#: ``sys_platform`` of the platforms the package serves: uv resolves for these environments.
+PLATFORMS = tuple(AYON_PLATFORMS[p] for p in SERVED)
 ROOT = "ayon-publish-vendored"
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """A requirement and who asked for it (shown when something about it is wrong)."""
-
-    text: str  # PEP 508
-    origin: str  # e.g. "addon core (client/pyproject.toml)"
-
-    @property
-    def name(self) -> str:
-        return normalize_name(PepRequirement(self.text).name)
 
 
 @dataclass(frozen=True)
