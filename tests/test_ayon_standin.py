@@ -15,13 +15,12 @@ import ayon_api
 import pytest
 import requests
 from ayon_api.exceptions import HTTPRequestError, ServerNotReached, UnauthorizedError
-from support.ayon_server import (
+from ayon_conda.dev.addon_package import client_zip, private_files
+from ayon_conda.dev.ayon_standin import (
     AyonStandIn,
-    addon_private_files,
     make_bundle,
     project_bundle,
     project_bundle_name,
-    zip_client,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,8 +47,8 @@ def _bundles() -> list[dict]:
 def _addons() -> dict:
     return {
         "core": {
-            CORE: {"files": addon_private_files(SAMPLE_CLIENT), "title": "Core (sample)"},
-            CORE_OLD: {"files": {"client.zip": zip_client(SAMPLE_CLIENT)}},
+            CORE: {"files": private_files(SAMPLE_CLIENT), "title": "Core (sample)"},
+            CORE_OLD: {"files": {"client.zip": client_zip(SAMPLE_CLIENT)}},
         },
     }
 
@@ -284,6 +283,6 @@ def test_zip_client_is_deterministic(tmp_path: Path) -> None:
         os.utime(path, (1_900_000_000, 1_900_000_000))
     (copy / "__pycache__").mkdir(exist_ok=True)
     (copy / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"junk")
-    assert zip_client(copy) == zip_client(SAMPLE_CLIENT)
-    with zipfile.ZipFile(io.BytesIO(zip_client(copy))) as zf:
+    assert client_zip(copy) == client_zip(SAMPLE_CLIENT)
+    with zipfile.ZipFile(io.BytesIO(client_zip(copy))) as zf:
         assert {info.date_time for info in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}

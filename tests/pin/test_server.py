@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, error_line, json_out, run_cli
-from support.ayon_server import AyonStandIn, addon_private_files, make_bundle
+from ayon_conda.dev.addon_package import private_files
+from ayon_conda.dev.ayon_standin import AyonStandIn, make_bundle
 from support.factories import make_config
 
 pytestmark = pytest.mark.network
@@ -23,8 +24,8 @@ def server() -> AyonStandIn:
         bundles=[make_bundle("studio-prod", {**ADDONS, "maya": "0.4.10"}, production=True),
                  make_bundle("old", {"core": "1.8.0"})],
         addons={
-            "core": {ADDONS["core"]: {"files": addon_private_files(CORE / "client" / "ayon_core", CORE / "client" / "pyproject.toml")}},
-            "deadline_cloud": {ADDONS["deadline_cloud"]: {"files": addon_private_files(
+            "core": {ADDONS["core"]: {"files": private_files(CORE / "client" / "ayon_core", CORE / "client" / "pyproject.toml")}},
+            "deadline_cloud": {ADDONS["deadline_cloud"]: {"files": private_files(
                 DEADLINE / "client" / "ayon_deadline_cloud", DEADLINE / "client" / "pyproject.toml")}},
         },
     ) as standin:

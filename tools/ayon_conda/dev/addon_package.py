@@ -14,6 +14,7 @@ bytes and the AYON stand-in and the end-to-end tests serve exactly what a server
 from __future__ import annotations
 
 import argparse
+import ast
 import io
 import stat
 import sys
@@ -63,6 +64,17 @@ def private_files(client_dir: Path, pyproject: Path | None = None) -> dict[str, 
     if pyproject.is_file():
         files["pyproject.toml"] = pyproject.read_bytes()
     return files
+
+
+def default_settings(addon_dir: Path) -> dict:
+    """The studio settings the addon's server part defaults to: the literal ``DEFAULT_VALUES``
+    of ``server/settings.py`` (read with ``ast``, never executed: it imports ``ayon_server``)."""
+    path = Path(addon_dir) / "server" / "settings.py"
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target = node.targets[0] if isinstance(node, ast.Assign) else getattr(node, "target", None)
+        if isinstance(target, ast.Name) and target.id == "DEFAULT_VALUES" and node.value is not None:
+            return ast.literal_eval(node.value)
+    raise ValueError(f"{path}: no literal DEFAULT_VALUES")
 
 
 def addon_zip(addon_dir: Path) -> tuple[str, bytes]:

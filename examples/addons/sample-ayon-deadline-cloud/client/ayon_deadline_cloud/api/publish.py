@@ -9,8 +9,9 @@ stopping at the first error. It uses only APIs that real ayon-core 1.9.x has.
 
 Where it differs from the real addon, so that real ayon-core 1.9.x integrates the output:
 it sets ``task`` next to ``taskName`` (ayon-core's collectors read ``context.data["task"]``),
-sets ``AYON_PROJECT_NAME`` so that the project's settings apply to the plugins, and fails
-when no new version was integrated, so that a publish never exits 0 without one. (The real
+sets ``AYON_PROJECT_NAME`` so that the project's settings apply to the plugins, checks that
+the submitting user and the project exist (for one-line errors), and fails when no new version
+was integrated, so that a publish never exits 0 without one. (The real
 collector is a "farm" target plugin, but the real ``publish_content`` registers no target; the
 sample's collector runs for the default target, and registering "farm" would also run
 ayon-core's ``CollectRenderedFiles``, which needs a farm job's ``AYON_PUBLISH_DATA``.)
@@ -81,11 +82,14 @@ def publish_content(  # noqa: PLR0913 - the command's options, as in the real ad
     Returns the pyblish context; every integrated instance has ``versionEntity``.
 
     Raises:
-        ValueError: The project, folder or task does not exist on the server.
+        ValueError: The user, project, folder or task does not exist on the server.
         PublishFailedError: A publish plugin failed, or no version was integrated.
     """
     # Make the service user act as the submitter (works only with a service key;
-    # ayon-python-api raises ValueError otherwise).
+    # ayon-python-api raises ValueError otherwise). The user must exist: AYON answers every
+    # request that acts as an unknown user with 500.
+    if ayon_api.get(f"users/{user_name}").status_code == 404:
+        raise ValueError(f"Unable to find user '{user_name}' on the AYON server.")
     con = ayon_api.get_server_api_connection()
     with contextlib.suppress(ValueError):
         con.set_default_service_username(user_name)

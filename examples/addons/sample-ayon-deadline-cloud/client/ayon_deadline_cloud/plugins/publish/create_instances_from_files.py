@@ -3,7 +3,9 @@
 Shaped like ``CreateInstancesFromFiles`` of ynput/ayon-deadline-cloud: a farm collector that
 runs first, finds the folder (and task) with ayon_api, groups the files of ``outputPath`` with
 clique (one instance per frame sequence; loose files that share a name prefix become one
-instance, others one each) and names products with ``get_product_name``. Each instance has
+instance, others one each) and names products with ``get_product_name``. It runs for the default
+pyblish target, which every publish has: a publish without ``outputPath`` (not a Deadline
+Cloud job's) is left alone. Each instance has
 what ayon-core's ``IntegrateAsset`` needs: ``productName``, ``productType``,
 ``productBaseType``, ``folderPath``, ``task`` and ``representations`` of
 ``{name, ext, files, stagingDir}`` (frame sequences also ``frameStart``/``frameEnd``).
@@ -41,12 +43,14 @@ class CreateInstancesFromFiles(pyblish.api.ContextPlugin):
     label = "Create publishing instances from files"
     order = pyblish.api.CollectorOrder - 0.5
     hosts = ["shell"]
-    targets = ["default"]
 
     def process(self, context: pyblish.api.Context) -> None:
         output_path = context.data.get("outputPath")
         if not output_path:
-            raise KnownPublishError("Unable to find output path in context.")
+            # Not a Deadline Cloud job's publish (the real collector raises here, which fails
+            # every other farm publish of a bundle that has the addon).
+            self.log.debug("No outputPath in the context: nothing to collect.")
+            return
 
         project_name = context.data["projectName"]
         folder_path = context.data["folderPath"]
