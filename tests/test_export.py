@@ -76,12 +76,10 @@ def test_uv_installs_it_offline_and_ayon_runs(exported, sample_lock: Path, tmp_p
     assert version.splitlines()[0] == f"{pin.name} {pin.version} {pin.build}"
     check = subprocess.run([str(ayon), "--self-check"], capture_output=True, text=True)
     assert check.returncode == 0, check.stderr
-    env = {**os.environ, "AYON_SAMPLE_REPORT_DIR": str(tmp_path / "report")}
-    env.pop("AYON_ADDONS_DIR", None)
-    publish = subprocess.run([str(ayon), "publish", str(EXAMPLES / "publish" / "sample-job.json"), "--targets", "farm"],
-                             capture_output=True, text=True, env=env)
-    assert publish.returncode == 0, publish.stderr
-    assert (tmp_path / "report" / "publish-report.json").is_file()
+    with running_site(tmp_path / "projects") as site:
+        publish = subprocess.run([str(ayon), *DEADLINE_PUBLISH], capture_output=True, text=True, env=publish_env(site))
+        assert publish.returncode == 0, publish.stderr
+        assert_published(site, tmp_path / "projects")
 
 
 def test_a_tampered_wheel_is_refused_by_the_installer(exported, tmp_path: Path):

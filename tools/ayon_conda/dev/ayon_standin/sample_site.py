@@ -22,6 +22,8 @@ PROJECT = "sample_project"
 FOLDER = "/shots/sh010"
 TASK = "lighting"
 USER = "sample-artist"
+#: the ayon-backend version the stand-in's answers were checked against
+SERVER_VERSION = "1.15.17"
 
 
 def addon_entry(addon_dir: Path) -> tuple[str, str, dict[str, Any]]:
@@ -41,6 +43,7 @@ def sample_site(bundle: Mapping[str, Any], addon_dirs: list[Path], projects_root
     for addon_dir in addon_dirs:
         name, version, entry = addon_entry(addon_dir)
         addons.setdefault(name, {})[version] = entry
+    standin_args.setdefault("server_version", SERVER_VERSION)
     standin = AyonStandIn(bundles=[dict(bundle)], addons=addons, users=[USER],
                           projects={PROJECT: {"code": "smp", "roots": {"work": str(projects_root)}}},
                           **standin_args)
