@@ -3,7 +3,9 @@
 pin examples/bundles/sample.json -> build the packages (ayon-publish, ayon-publish-core) -> verify
 ayon-publish (py-rattler installs the file into a throwaway environment and runs its ``ayon``) ->
 publish both to a local channel, out/demo/channel -> install ayon-publish from that channel with
-py-rattler, as a worker would, and run ``ayon`` there, including a sample farm publish -> resolve
+py-rattler, as a worker would, and run ``ayon`` there, including the sample farm publish into the
+AYON stand-in (a local server with the sample bundle, addons and project: the publish lands
+there as a new version, its frames in out/demo/projects) -> resolve
 the bundle's exact package in the channel, as a job submission does -> two Deadline Cloud sessions
 run locally by openjd-cli: channel/queue-environment.yaml installs that package (then reuses the
 environment) and the job runs ``ayon --version`` and ``--self-check``. Then option C:
@@ -21,10 +23,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ayon_conda.dev.ayon_standin import AyonStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "out" / "demo"
@@ -86,23 +95,52 @@ def main() -> int:
     step("install it from that channel with py-rattler, as a worker would, and run ayon")
     ayon_conda("verify", "--spec", pinned["spec"], "--channel", channel_dir, "--channel", channel, "--prefix", env_prefix)
 
-    step("run a sample farm publish with the installed ayon")
     ayon = env_prefix / ("Scripts/ayon.exe" if os.name == "nt" else "bin/ayon")
-    env = {**os.environ, "AYON_SAMPLE_REPORT_DIR": str(OUT / "publish-report")}
-    job = ROOT / "examples/publish/sample-job.json"
-    print(f"$ {ayon} publish {job} --targets farm", flush=True)
-    subprocess.run([str(ayon), "publish", str(job), "--targets", "farm"], check=True, env=env)
-    print(f"report: {OUT / 'publish-report' / 'publish-report.json'}")
+    with site_running() as site:
+        step("the Deadline Cloud job's publish step with the installed ayon, into the AYON stand-in")
+        farm_publish(site, ayon, os.environ)
 
-    step("submission: resolve the bundle's exact package in the channel")
-    ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", channel_dir)
+        step("submission: resolve the bundle's exact package in the channel")
+        ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", channel_dir)
 
-    queue_session(channel_dir, channel)
-    option_c(core_package, channel if args.channel else None)
+        queue_session(channel_dir, channel)
+        option_c(core_package, channel if args.channel else None, site)
 
     step("done")
     print(f"packages: {package}\n          {core_package}\nchannel: {channel_dir}\nenvironment: {env_prefix}")
     return 0
+
+
+@contextmanager
+def site_running() -> Iterator[AyonStandIn]:
+    """The AYON stand-in serving the sample bundle, both sample addons and the sample project
+    (project sample_project, folder /shots/sh010, task lighting, user sample-artist), whose
+    publish root is out/demo/projects."""
+    from ayon_conda.dev.ayon_standin.sample_site import sample_site
+
+    bundle = json.loads((ROOT / "examples/bundles/sample.json").read_text())
+    addons = [ROOT / "examples/addons/sample-ayon-core", ROOT / "examples/addons/sample-ayon-deadline-cloud"]
+    with sample_site(bundle, addons, OUT / "projects") as site:
+        print(f"AYON stand-in at {site.url}")
+        yield site
+
+
+def farm_publish(site: AyonStandIn, ayon: Path, base_env: Mapping[str, str]) -> None:
+    """``ayon addon deadline_cloud publish`` of the sample render, then what the server holds."""
+    from ayon_conda.dev.ayon_standin.sample_site import FOLDER, PROJECT, TASK, USER
+
+    env = {**base_env, "AYON_SERVER_URL": site.url, "AYON_API_KEY": site.api_key}
+    args = ["addon", "deadline_cloud", "publish", "-p", PROJECT, "-f", FOLDER, "-t", TASK, "-u", USER,
+            "--product-base-type", "render", str(ROOT / "examples/publish/render")]
+    print(f"$ AYON_SERVER_URL={site.url} AYON_API_KEY=... {ayon} {shlex.join(args)}", flush=True)
+    subprocess.run([str(ayon), *args], check=True, env=env)
+    versions = site.store.entities(PROJECT, "version")
+    products = {p["id"]: p["name"] for p in site.store.entities(PROJECT, "product")}
+    for repre in site.store.entities(PROJECT, "representation"):
+        version = next(v for v in versions if v["id"] == repre["versionId"])
+        print(f"server: {products[version['productId']]} v{version['version']:03d} by {version['author']}, "
+              f"{repre['name']}: {len(repre['files'])} files")
+    print(f"files: {OUT / 'projects'}")
 
 
 def queue_session(channel_dir: Path, python_channel: str) -> None:
@@ -132,7 +170,7 @@ def queue_session(channel_dir: Path, python_channel: str) -> None:
                 print(f"  {text}")
 
 
-def option_c(core_package: Path, channel: str | None) -> None:
+def option_c(core_package: Path, channel: str | None, site: AyonStandIn) -> None:
     """ayon-publish-core on a worker: addons synced from S3 when the environment is activated."""
     try:
         import moto  # noqa: F401 - the S3 stand-in
@@ -162,15 +200,17 @@ def option_c(core_package: Path, channel: str | None) -> None:
         step("option C: activate as a Deadline Cloud session would, and publish with the synced addons")
         env = {**os.environ, "CONDA_PREFIX": str(prefix), "DEADLINE_JA_S3_BUCKET": "demo-job-attachments",
                "DEADLINE_JA_ROOT_PREFIX": "DeadlineCloud", "AYON_BUNDLE_NAME": "sample-bundle-1",
-               "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache"),
-               "AYON_SAMPLE_REPORT_DIR": str(OUT / "publish-report-core")}
+               "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache")}
         script = (f'source "{prefix}/etc/conda/activate.d/ayon-publish-core.sh" || exit 1\n'
                   'echo "AYON_ADDONS_DIR=$AYON_ADDONS_DIR"\n'
-                  f'"{prefix}/bin/ayon" publish "{ROOT / "examples/publish/sample-job.json"}" --targets farm')
-        for attempt in ("cold cache", "warm cache"):
-            print(f"$ source .../activate.d/ayon-publish-core.sh && ayon publish ...   # {attempt}", flush=True)
-            subprocess.run(["bash", "-c", script], check=True, env=env)
+                  'env -0 > "$1"')
+        dump = OUT / "core-env.activated"
+        print("$ source .../activate.d/ayon-publish-core.sh", flush=True)
+        subprocess.run(["bash", "-c", script, "activate", str(dump)], check=True, env=env)
+        activated = dict(item.split("=", 1) for item in dump.read_text().split("\0") if "=" in item)
         print((OUT / "addon-cache" / "logs" / "activate.log").read_text(), end="")
+        step("option C: the same publish step, with the deadline_cloud addon synced from S3")
+        farm_publish(site, prefix / "bin" / "ayon", activated)
 
 
 def _run() -> None:
