@@ -90,7 +90,8 @@ def test_bundle_file_with_all_bundles_selects_one(tmp_path: Path):
 def test_compiled_dependency_becomes_a_conda_run_requirement(tmp_path: Path):
     bundle, config = core_setup(tmp_path, runtime={"Pillow": "*"}, conda_names={"Pillow": "pillow"})
     lock = tmp_path / "l.json"
-    run_cli("pin", bundle, "--config", config, "-o", lock, "-q")
+    # whether it installs is test_run_requirements' business (conda-forge is out of reach here)
+    run_cli("pin", bundle, "--config", config, "-o", lock, "-q", "--skip-run-check")
     data = json.loads(lock.read_text())
     (pillow,) = data["conda_requirements"]
     assert pillow["conda_name"] == "pillow" and pillow["pypi_name"] == "pillow"

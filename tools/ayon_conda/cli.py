@@ -84,6 +84,9 @@ def _config_option(func: Callable) -> Callable:
 
 def _pin_options(func: Callable) -> Callable:
     """What pin and release share besides the bundle and the config."""
+    func = click.option("--skip-run-check", is_flag=True,
+                        help="Do not prove that the compiled run requirements install for each Python in the "
+                        "package's range (recorded in the lock as unchecked).")(func)
     func = click.option("--exclude-newer", metavar="DATE",
                         help="Resolve as if it were DATE (RFC 3339): only distributions uploaded before it.")(func)
     return click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
@@ -138,14 +141,21 @@ def main() -> None:
 @_config_option
 @click.option("--build-number", type=click.IntRange(min=0), default=0, show_default=True,
               help="Build number; a rebuild of an already published addon set needs a higher one.")
+@click.option("-c", "--channel", "run_channels", multiple=True, metavar="URL",
+              help="Channel the compiled run requirements come from (name or URL), to prove they install for "
+              "each Python in the package's range. Repeatable. [default: the config's 'channels', else conda-forge]")
+@click.option("--endpoint-url", envvar="AWS_ENDPOINT_URL", help="S3 endpoint for s3:// channels (env: AWS_ENDPOINT_URL).")
 @_pin_options
 @_command
 def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: str, config_path: Path | None,
-        build_number: int, extra_addons: tuple[str, ...], exclude_newer: str | None, progress: Progress, json_out: bool) -> None:
+        build_number: int, run_channels: tuple[str, ...], endpoint_url: str | None, extra_addons: tuple[str, ...],
+        exclude_newer: str | None, skip_run_check: bool, progress: Progress, json_out: bool) -> None:
     """Pin a bundle: resolve its package exactly and write the lock.
 
     BUNDLE_FILE is a bundle as the AYON server returns it (JSON). Without it the bundle is
-    read from --server with ayon-python-api.
+    read from --server with ayon-python-api. Compiled dependencies become conda run
+    requirements; pin solves them with py-rattler for each Python in the package's range and
+    narrows the package's python requirement to the versions where they install.
     """
     from ayon_conda.pin.addon_sources import Sources
     from ayon_conda.pin.component_config import load_config
@@ -155,7 +165,8 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
     bundle = _load_bundle("pin", bundle_file, server, select)
     sources = Sources(progress, server=_ayon_server(server))
     lock = make_lock(bundle, config, sources, lock_path, progress, build_number=build_number,
-                     extra_addons=extra_addons, exclude_newer=exclude_newer)
+                     extra_addons=extra_addons, exclude_newer=exclude_newer,
+                     run_channels=None if skip_run_check else run_channels, endpoint_url=endpoint_url)
     lock.write(lock_path)
     pin_ = lock.pin
     _emit(json_out, {"lock": str(lock_path), "bundle": bundle.name, "spec": pin_.spec, "exact_spec": pin_.exact_spec,
@@ -242,8 +253,8 @@ def verify(package: Path | None, channels: tuple[str, ...], spec: str | None, en
     Runs 'ayon --version' and 'ayon --self-check' (imports ayon_core, ayon_api, pyblish and
     every baked addon with Qt imports blocked).
     """
-    from ayon_conda.build.verify import DEFAULT_CHANNELS
     from ayon_conda.build.verify import verify as run_verify
+    from ayon_conda.rattler_channels import DEFAULT_CHANNELS
 
     if (package is None) == (spec is None):
         raise click.UsageError("pass either a PACKAGE file or --spec MATCHSPEC")
@@ -585,7 +596,7 @@ def mirror(source: str, destination: str, src_endpoint_url: str | None, dst_endp
 @_command
 def release(bundle_file: Path | None, channel_url: str, endpoint_url: str | None, public: bool, server: str | None,
             select: str, config_path: Path | None, extra_addons: tuple[str, ...], exclude_newer: str | None,
-            verify_channels: tuple[str, ...], output_dir: Path | None, backend: str, offline: bool,
+            skip_run_check: bool, verify_channels: tuple[str, ...], output_dir: Path | None, backend: str, offline: bool,
             wheelhouse: Path | None, rebuild: bool, dry_run: bool, progress: Progress, json_out: bool) -> None:
     """Release a bundle: pin, build, verify and publish its package in one step.
 
@@ -593,9 +604,9 @@ def release(bundle_file: Path | None, channel_url: str, endpoint_url: str | None
     built and the command succeeds, printing what is there: a job releasing many bundles can
     simply be run again. A release interrupted after the upload is finished by indexing.
     """
-    from ayon_conda.build.verify import DEFAULT_CHANNELS
     from ayon_conda.channel.protocol import open_channel
     from ayon_conda.pin.component_config import load_config
+    from ayon_conda.rattler_channels import DEFAULT_CHANNELS
     from ayon_conda.release import ReleaseOptions
     from ayon_conda.release import release as run_release
 
@@ -607,6 +618,7 @@ def release(bundle_file: Path | None, channel_url: str, endpoint_url: str | None
         build=_build_options(progress, offline, wheelhouse, server),
         output_dir=output_dir, backend=backend, rebuild=rebuild, dry_run=dry_run,
         extra_addons=extra_addons, exclude_newer=exclude_newer, endpoint_url=endpoint_url,
+        run_check=not skip_run_check,
     )
     result = run_release(bundle, config, channel, options, progress)
     _emit(json_out, result.to_dict(), "\n".join(result.lines()))

@@ -54,6 +54,7 @@ class ReleaseOptions:
     extra_addons: tuple[str, ...] = ()
     exclude_newer: str | None = None
     endpoint_url: str | None = None  # for verify_channels on S3
+    run_check: bool = True  # prove the compiled run requirements install (with verify_channels)
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,9 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
         sources = Sources(progress, offline=options.build.offline, server=options.build.server,
                           wheelhouse=options.build.wheelhouse)
         lock = make_lock(bundle, config, sources, lock_path, progress, build_number=build_number,
-                         extra_addons=options.extra_addons, exclude_newer=options.exclude_newer)
+                         extra_addons=options.extra_addons, exclude_newer=options.exclude_newer,
+                         run_channels=list(options.verify_channels) if options.run_check else None,
+                         endpoint_url=options.endpoint_url)
         work.mkdir(parents=True, exist_ok=True)
         lock.write(lock_path)
         full, core = packages(lock)

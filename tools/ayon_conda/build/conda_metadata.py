@@ -72,6 +72,7 @@ def about_json(package: Package, metas: Mapping[str, AddonMeta]) -> dict[str, An
             "source": a.source.kind,
             "ayon_server_version": metas[a.name].ayon_server_version,
             "ayon_launcher_version": metas[a.name].ayon_launcher_version,
+            **({"left_out": dict(sorted(a.leave_out.items()))} if a.leave_out else {}),
         }
         for a in package.addons
     ]
@@ -93,8 +94,9 @@ def about_json(package: Package, metas: Mapping[str, AddonMeta]) -> dict[str, An
             "compatibility": {
                 "ayon_server_version": _combined_range(a["ayon_server_version"] for a in addons),
                 "ayon_launcher_version": _combined_range(a["ayon_launcher_version"] for a in addons),
-                "python": lock.package.python,
+                "python": lock.python,
             },
+            **({"run_check": lock.run_check.to_dict()} if lock.run_check else {}),
             "pin": {"spec": package.pin.spec, "addon_set_sha256": package.pin.addon_hash},
             "built_by": f"ayon-conda {__version__}",
         },

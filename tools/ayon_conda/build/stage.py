@@ -146,6 +146,8 @@ def stage(
         src = client_package_dir(addon_trees[addon.name], addon.client_dir, origin)
         dst = tree.addons_dir / addon_dir_name(addon.name, addon.version) / addon.client_dir
         for rel, path in iter_tree(src, origin):
+            if addon.leaves_out(rel.as_posix()):
+                continue
             target = dst.joinpath(*rel.parts)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)

@@ -24,12 +24,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ayon_conda import rattler_channels
 from ayon_conda.cache import cache_dir
 from ayon_conda.errors import AyonCondaError, CheckFailed
 from ayon_conda.package_file import read_index_json
 from ayon_conda.progress import Progress
 
-DEFAULT_CHANNELS = ("conda-forge",)
 _FIX_CHANNELS = "check that --channel provides python and the run requirements"
 
 
@@ -70,32 +70,12 @@ def entry_point(prefix: Path, name: str = "ayon") -> Path:
     return prefix / "bin" / name
 
 
-def _client(channels: list[str], endpoint_url: str | None):
-    """py-rattler's standard client, told about a custom S3 endpoint when a channel is on S3."""
-    from rattler.networking import Client
-    from rattler.networking.middleware import (
-        AuthenticationMiddleware,
-        GCSMiddleware,
-        OciMiddleware,
-        RetryMiddleware,
-        S3Middleware,
-    )
-
-    from ayon_conda.s3 import rattler_s3_config
-
-    config = rattler_s3_config(channels, endpoint_url)
-    if not config:
-        return None
-    return Client([RetryMiddleware(), AuthenticationMiddleware(), OciMiddleware(), GCSMiddleware(), S3Middleware(config)])
-
-
 async def _install(package: Path | None, spec: str, channels: list[str], prefix: Path, progress: Progress,
                    endpoint_url: str | None) -> list:
-    from rattler import Channel, Gateway, SourceConfig, Subdir, VirtualPackage, install, solve
+    from rattler import Channel, Subdir, VirtualPackage, install, solve
     from rattler.index import index_fs
 
     subject = package or spec
-    client = _client(channels, endpoint_url)
     with tempfile.TemporaryDirectory(prefix="ayon-conda-verify-channel-") as tmp:
         sources = [Channel(c) for c in channels]
         if package is not None:
@@ -104,10 +84,7 @@ async def _install(package: Path | None, spec: str, channels: list[str], prefix:
             shutil.copyfile(package, local / "noarch" / package.name)
             await index_fs(local, write_zst=False, write_shards=False)
             sources.insert(0, Channel(local.as_uri()))
-            gateway = Gateway(cache_dir=cache_dir() / "rattler" / "repodata", client=client)
-        else:
-            gateway = Gateway(cache_dir=cache_dir() / "rattler" / "repodata", client=client,
-                              default_config=SourceConfig(cache_action="no-cache"))
+        gateway = rattler_channels.gateway(channels, endpoint_url, fresh=package is None)
         try:
             records = await solve(
                 sources=sources,
@@ -121,7 +98,8 @@ async def _install(package: Path | None, spec: str, channels: list[str], prefix:
         progress.step(f"Installing {len(records)} packages into {prefix}")
         try:
             await install(records, target_prefix=prefix, cache_dir=cache_dir() / "rattler" / "pkgs",
-                          show_progress=progress.enabled, client=client)
+                          show_progress=progress.enabled,
+                          client=rattler_channels.client(channels, endpoint_url))
         except Exception as exc:
             raise CheckFailed(subject, f"the installer failed: {_one_line(exc)}", "rebuild the package") from None
     return records

@@ -9,6 +9,7 @@ so a hand-edited lock that no longer matches its own build string is refused.
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import os
 from collections.abc import Mapping
@@ -84,6 +85,23 @@ class LockedAddon:
     version: str
     client_dir: str
     source: AddonSource
+    #: Parts of the client package the packages leave out (pattern -> why); see ``leaves_out``.
+    leave_out: Mapping[str, str] = field(default_factory=dict)
+
+    def leaves_out(self, rel: str) -> str | None:
+        """The pattern that leaves ``rel`` (a posix path inside the client package) out, or None.
+
+        A pattern ending in ``/`` names a directory; any other is a glob on the whole path.
+
+        >>> addon = LockedAddon("core", "1.9.5", "ayon_core", AddonSource("path", "x", "0" * 64),
+        ...                     {"tests/": "test suite", "style/fonts/*.ttf": "Qt UI fonts"})
+        >>> addon.leaves_out("tests/conftest.py"), addon.leaves_out("style/fonts/a.ttf"), addon.leaves_out("lib/x.py")
+        ('tests/', 'style/fonts/*.ttf', None)
+        """
+        for pattern in self.leave_out:
+            if rel.startswith(pattern) if pattern.endswith("/") else fnmatch.fnmatchcase(rel, pattern):
+                return pattern
+        return None
 
 
 @dataclass(frozen=True)
@@ -127,6 +145,37 @@ class PackageInfo:
 
 
 @dataclass(frozen=True)
+class RunCheck:
+    """What pin's check of the compiled run requirements found (:mod:`ayon_conda.pin.run_requirements`).
+
+    ``skipped`` records a pin that was told not to check (``--skip-run-check``); then ``python``
+    is the configured range, unproven.
+    """
+
+    channels: tuple[str, ...]
+    python: str  # the narrowed conda spec of python, e.g. ">=3.9,<3.12"
+    solved: tuple[str, ...]  # Python minor versions where every run requirement solves
+    refused: Mapping[str, str] = field(default_factory=dict)  # minor -> "linux-64: pillow ==9.5.0; ..."
+    unchecked_subdirs: tuple[str, ...] = ()  # served subdirs the channels have no python for
+    skipped: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"channels": list(self.channels), "python": self.python, "solved": list(self.solved),
+                "refused": dict(sorted(self.refused.items(), key=lambda kv: minor_key(kv[0]))),
+                "unchecked_subdirs": list(self.unchecked_subdirs), "skipped": self.skipped}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> RunCheck:
+        return cls(tuple(data["channels"]), str(data["python"]), tuple(data["solved"]), dict(data.get("refused", {})),
+                   tuple(data.get("unchecked_subdirs", ())), bool(data.get("skipped", False)))
+
+
+def minor_key(minor: str) -> tuple[int, ...]:
+    """Sort key of a ``major.minor`` Python version."""
+    return tuple(int(p) for p in minor.split("."))
+
+
+@dataclass(frozen=True)
 class Lock:
     bundle: Mapping[str, Any]
     package: PackageInfo
@@ -134,6 +183,7 @@ class Lock:
     vendored: tuple[VendoredDist, ...]
     conda_requirements: tuple[CondaRequirement, ...]
     requirements: tuple[Requirement, ...] = ()  # what was asked for, before resolution
+    run_check: RunCheck | None = None  # None: no compiled run requirements, nothing to prove
     path: Path | None = field(default=None, compare=False)
 
     # -- derived -----------------------------------------------------------------------------
@@ -147,8 +197,14 @@ class Lock:
 
     @property
     def run_requirements(self) -> list[str]:
-        """``index.json`` depends: python, then the compiled dependencies, sorted."""
-        return [f"python {self.package.python}"] + sorted(r.spec for r in self.conda_requirements)
+        """``index.json`` depends: python (narrowed to where the compiled dependencies install),
+        then the compiled dependencies, sorted."""
+        return [f"python {self.python}"] + sorted(r.spec for r in self.conda_requirements)
+
+    @property
+    def python(self) -> str:
+        """The package's Python range: the configured one, narrowed by the run-requirement check."""
+        return self.run_check.python if self.run_check else self.package.python
 
     def source_path(self, addon: LockedAddon) -> Path:
         """Absolute path of a ``path`` source (stored relative to the lock file)."""
@@ -178,6 +234,7 @@ class Lock:
             "requirements": [
                 {"requirement": r.text, "origin": r.origin, "platforms": list(r.platforms)} for r in self.requirements
             ],
+            "run_check": self.run_check.to_dict() if self.run_check else None,
         }
 
     def dumps(self) -> str:
@@ -224,6 +281,7 @@ class Lock:
                     CondaRequirement(**_entry(r)) for r in data["conda_requirements"]
                 ),
                 requirements=tuple(Requirement(r["requirement"], r["origin"]) for r in data.get("requirements", ())),
+                run_check=RunCheck.from_dict(data["run_check"]) if data.get("run_check") else None,
                 path=path.resolve(),
             )
         except (KeyError, TypeError) as exc:

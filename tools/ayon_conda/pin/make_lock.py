@@ -1,11 +1,13 @@
 """``ayon-conda pin``: a bundle and the component config become a lock.
 
 The flow: pick the baked addons from the bundle -> fetch and hash each addon's source -> read
-their client dependencies -> resolve everything with uv -> write the lock.
+their client dependencies -> resolve everything with uv -> prove the compiled run requirements
+install for the package's Python range -> write the lock.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -17,8 +19,10 @@ from ayon_conda.pin.addon_sources import Sources
 from ayon_conda.pin.addon_tree import check_version, client_package_dir
 from ayon_conda.pin.client_pyproject import client_requirements
 from ayon_conda.pin.component_config import Config
-from ayon_conda.pin.lock import Lock, LockedAddon, PackageInfo, Requirement
+from ayon_conda.pin.lock import Lock, LockedAddon, PackageInfo, Requirement, RunCheck
 from ayon_conda.pin.python_deps import resolve
+from ayon_conda.pin.run_requirements import check_run_requirements
+from ayon_conda.pin.source_archives import iter_tree
 from ayon_conda.progress import Progress
 from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN
 
@@ -57,6 +61,16 @@ def baked_addons(bundle: Bundle, config: Config, extra: tuple[str, ...] = ()) ->
         ) from None
 
 
+def _warn_unmatched(addon: LockedAddon, client: Path, progress: Progress) -> None:
+    """A leave_out pattern that matches nothing is most likely a typo: say so (not an error, a
+    newer addon version may simply have dropped what it names)."""
+    used = {addon.leaves_out(rel.as_posix()) for rel, _ in iter_tree(client, f"addon {addon.name}")}
+    for pattern in addon.leave_out:
+        if pattern not in used:
+            progress.step(f"warning: leave_out '{pattern}' of addon {addon.name} {addon.version} matches nothing "
+                          f"in client/{addon.client_dir}")
+
+
 def make_lock(
     bundle: Bundle,
     config: Config,
@@ -67,8 +81,15 @@ def make_lock(
     build_number: int = 0,
     extra_addons: tuple[str, ...] = (),
     exclude_newer: str | None = None,
+    run_channels: Sequence[str] | None = (),
+    endpoint_url: str | None = None,
 ) -> Lock:
-    """Pin ``bundle``: the returned lock is not written yet."""
+    """Pin ``bundle``: the returned lock is not written yet.
+
+    ``run_channels``: where the compiled run requirements come from, to prove they install
+    (:mod:`ayon_conda.pin.run_requirements`); empty: the config's ``channels``; None: not checked
+    (recorded as skipped).
+    """
     addons = baked_addons(bundle, config, extra_addons)
     lock_dir = Path(lock_path).resolve().parent
     locked: list[LockedAddon] = []
@@ -81,9 +102,16 @@ def make_lock(
         client_package_dir(tree, addon.client_dir, origin)
         check_version(tree, version, origin)
         requirements += client_requirements(tree, origin, config.exclude)
-        locked.append(LockedAddon(name, version, addon.client_dir, source))
+        locked.append(LockedAddon(name, version, addon.client_dir, source, dict(addon.leave_out)))
+        _warn_unmatched(locked[-1], client_package_dir(tree, addon.client_dir, origin), progress)
 
     resolution = resolve(requirements, config, progress, exclude_newer=exclude_newer, offline=sources.offline)
+    specs = [r.spec for r in resolution.conda]
+    if run_channels is None:
+        run_check = RunCheck((), config.python, (), skipped=True) if specs else None
+    else:
+        run_check = check_run_requirements(specs, config.python, list(run_channels or config.channels), progress,
+                                           endpoint_url=endpoint_url)
     package = PackageInfo(
         name=config.package_name,
         version=conda_version(addons[CORE_ADDON]),
@@ -101,5 +129,6 @@ def make_lock(
         vendored=resolution.vendored,
         conda_requirements=resolution.conda,
         requirements=tuple(requirements),
+        run_check=run_check,
         path=Path(lock_path).resolve(),
     )
