@@ -114,6 +114,14 @@ def sample_package(sample_lock: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
+def sample_env(sample_package: Path, python_channel: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``sample_package`` installed with py-rattler into a prefix (``ayon-conda verify --prefix``)."""
+    prefix = tmp_path_factory.mktemp("sample-env") / "env"
+    run_cli("verify", sample_package, "--channel", python_channel, "--prefix", prefix, "-q")
+    return prefix
+
+
+@pytest.fixture(scope="session")
 def ayon_channel(moto_s3):
     """A published ayon-publish channel in moto (``support.channels.standard_packages``), read-only:
     tests that publish more make their own with ``support.channels.published_channel``."""

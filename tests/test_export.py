@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 from ayon_conda.pin.lock import CondaRequirement, Lock
-from conftest import EXAMPLES, error_line, json_out, run_cli
+from conftest import error_line, json_out, run_cli
+from support.sample_publish import DEADLINE_PUBLISH, assert_published, publish_env, running_site
 
 pytestmark = pytest.mark.network
 

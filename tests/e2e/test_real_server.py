@@ -309,7 +309,7 @@ FAILURES = {
     "folder missing": ({}, ["-f", "/no-such-folder"], ("/no-such-folder",)),
     "task missing": ({}, ["-t", "no-such-task"], ("no-such-task",)),
     "user unknown": ({}, ["-u", "no-such-user"], ("no-such-user",)),
-    "nothing to publish": ({}, ["EMPTY"], ("has no files",)),
+    "nothing to publish": ({}, ["EMPTY"], ("has no files.",)),
 }
 
 

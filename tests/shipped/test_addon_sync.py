@@ -166,7 +166,7 @@ def test_synced_addon_runs_the_publish(core_prefix: Path, worker_env, tmp_path: 
     """The package bakes only ayon-core; the publish command and its collector come from the
     synced deadline_cloud addon, and the version lands in the (stand-in) AYON server."""
     with running_site(tmp_path / "projects") as site:
-        command = " ".join(shlex.quote(a) for a in [f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH])
+        command = shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH])
         result = source(core_prefix, {**worker_env, **publish_env(site, {})}, tmp_path, then=command)
         assert result.status == 0, result.stderr
         assert_published(site, tmp_path / "projects")
@@ -209,7 +209,7 @@ def test_corrupted_object_is_refused_and_ayon_will_not_run(core_prefix: Path, wo
     assert_nothing_half_done(cache)
     assert not (cache / "manifests").exists() or not list((cache / "manifests").rglob("*.json"))
     # an activator that ignores the script's status still gets a job that fails with the line
-    ran = source(core_prefix, env, tmp_path, then=f'"{core_prefix}/bin/ayon" publish "{JOB}" --targets farm')
+    ran = source(core_prefix, env, tmp_path, then=shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH]))
     assert ran.status == 1 and "sha256 mismatch" in ran.errors[-1] and "addon sync failed" in ran.errors[-1]
     version = source(core_prefix, env, tmp_path, then=f'"{core_prefix}/bin/ayon" --version')
     assert "ayon-publish-core 1.9.0_sample.1" in version.stdout

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 from ayon_publish_submit.submission import queue_parameters
-from conftest import EXAMPLES, SAMPLE_BUNDLE, SAMPLE_CONFIG, run_cli
+from conftest import SAMPLE_BUNDLE, SAMPLE_CONFIG, run_cli
 from support import openjd
 from support.openjd import BUILD_JOB, CHECK_JOB, QUEUE_ENV, TEST_JOBS, AwsProfile, session_env
 from support.sample_publish import FOLDER, PROJECT, RENDER, TASK, USER, assert_published, publish_env, running_site
@@ -237,7 +237,7 @@ def test_core_package_syncs_the_addons_on_activation_and_publishes(
     with running_site(tmp_path / "projects") as site:
         job = {**params(core["CondaPackages"], core["CondaChannels"], cache), "ProjectName": PROJECT,
                "FolderPath": FOLDER, "TaskName": TASK, "UserName": USER, "OutputPath": RENDER}
-        result = openjd.run(PUBLISH, job, publish_env(site, env))
+        result = openjd.run(PUBLISH, job, {**env, **publish_env(site, {})})
         assert result.returncode == 0, result.stdout
         assert_published(site, tmp_path / "projects")  # through a plugin of the synced deadline_cloud addon
     assert "Not solvable with the cached index; fetching the index again" in result.stdout

@@ -10,7 +10,7 @@ stopping at the first error. It uses only APIs that real ayon-core 1.9.x has.
 Where it differs from the real addon, so that real ayon-core 1.9.x integrates the output:
 it sets ``task`` next to ``taskName`` (ayon-core's collectors read ``context.data["task"]``),
 sets ``AYON_PROJECT_NAME`` so that the project's settings apply to the plugins, checks that
-the submitting user and the project exist (for one-line errors), and fails when no new version
+the submitting user and the project exist and that ``path`` has files (for one-line errors), and fails when no new version
 was integrated, so that a publish never exits 0 without one. (The real
 collector is a "farm" target plugin, but the real ``publish_content`` registers no target; the
 sample's collector runs for the default target, and registering "farm" would also run
@@ -82,7 +82,8 @@ def publish_content(  # noqa: PLR0913 - the command's options, as in the real ad
     Returns the pyblish context; every integrated instance has ``versionEntity``.
 
     Raises:
-        ValueError: The user, project, folder or task does not exist on the server.
+        ValueError: The user, project, folder or task does not exist on the server, or
+            ``path`` has no files.
         PublishFailedError: A publish plugin failed, or no version was integrated.
     """
     # Make the service user act as the submitter (works only with a service key;
@@ -95,6 +96,8 @@ def publish_content(  # noqa: PLR0913 - the command's options, as in the real ad
         con.set_default_service_username(user_name)
 
     _check_context(project_name, folder_path, task_name)
+    if not any(entry.is_file() for entry in os.scandir(path)):
+        raise ValueError(f"Nothing to publish: '{path}' has no files.")
 
     context = pyblish.api.Context()
     context.data["hostName"] = host_name or "workflow"
