@@ -329,3 +329,61 @@ def test_a_publish_that_cannot_be_done_fails_with_one_line(
         proc = ayon(installed, *publish_args(render_dir, **kwargs), env=worker_env(**env_changes))
     one_line_failure(proc, *needles)
     assert len(server.versions(PROJECT, FOLDER, PRODUCT)) == before
+
+
+# -- the offline tests' AYON stand-in answers as this server does -----------------------------------
+
+def test_the_stand_in_answers_as_this_server_does(server: RealServer, project: dict, bundle: dict,
+                                                  tmp_path: Path) -> None:
+    """Every answer the project's code and the sample addons rely on has, on the stand-in, only
+    keys this server sends too (the stand-in may leave some out, never invent one)."""
+    import ayon_api
+    from ayon_conda.dev.ayon_standin import AyonStandIn
+
+    def subset(stand_in: dict, real: dict, what: str) -> None:
+        extra = set(stand_in) - set(real)
+        assert not extra, f"{what}: the stand-in sends {sorted(extra)}, the server does not"
+
+    def error(base: str, key: str, method: str, path: str) -> tuple[int, set[str]]:
+        import requests
+
+        response = requests.request(method, base + path, headers={"x-api-key": key}, timeout=30)
+        return response.status_code, set(response.json())
+
+    addons = {name: {version: {"settings": {}}} for name, version in bundle["addons"].items()}
+    with AyonStandIn(bundles=[dict(bundle)], addons=addons, projects={"Show": {"roots": {"work": str(tmp_path)}}},
+                     server_version=server.version()) as standin:
+        standin.store.add_folder("Show", FOLDER, "Shot")
+        standin.store.add_task("Show", FOLDER, TASK, "Lighting")
+        local = ayon_api.ServerAPI(standin.url, token=standin.api_key, max_retries=1)
+        real = server.con
+        subset(local.get_info(), real.get_info(), "GET /api/info")
+        assert set(local.get_bundles()) == set(real.get_bundles())
+        subset(local.get_bundles()["bundles"][0], real.get_bundles()["bundles"][0], "a bundle")
+        summaries = [c.get("settings", bundle_name=bundle["name"], summary="true").data for c in (local, real)]
+        assert set(summaries[0]) == set(summaries[1])
+        subset(summaries[0]["addons"][0], summaries[1]["addons"][0], "an addon's settings summary")
+        ours, theirs = local.get_project("Show"), real.get_project(PROJECT)
+        subset(ours, theirs, "a project")
+        subset(ours["config"], theirs["config"], "a project's config")
+        for key in ("common",):
+            assert ours["config"]["templates"][key] == theirs["config"]["templates"][key]
+        assert ours["config"]["templates"]["publish"]["default"] == theirs["config"]["templates"]["publish"]["default"]
+        folders = [c.get_folder_by_path(p, FOLDER) for c, p in ((local, "Show"), (real, PROJECT))]
+        assert set(folders[0]) == set(folders[1])
+        tasks = [c.get_task_by_name(p, f["id"], TASK) for c, p, f in ((local, "Show", folders[0]), (real, PROJECT, folders[1]))]
+        assert set(tasks[0]) == set(tasks[1])
+        results = []
+        for con, name in ((local, "Show"), (real, PROJECT)):
+            op = {"id": "op1", "type": "create", "entityType": "folder", "entityId": ayon_api.utils.create_entity_id(),
+                  "data": {"name": "compared", "folderType": "Shot"}}
+            answer = con.post(f"projects/{name}/operations", operations=[op], canFail=False).data
+            results.append(answer)
+            con.post(f"projects/{name}/operations", operations=[{**op, "type": "delete", "data": None}], canFail=False)
+        assert set(results[0]) == set(results[1])
+        assert set(results[0]["operations"][0]) == set(results[1]["operations"][0])
+        for method, path in (("GET", "/api/projects/nosuchproject"), ("GET", "/api/settings?bundle_name=no-such"),
+                             ("DELETE", "/api/info"), ("GET", f"/addons/core/{bundle['addons']['core']}/private/no.zip"),
+                             ("GET", "/api/no-such-endpoint")):
+            assert error(standin.url, standin.api_key, method, path) == error(SERVER_URL, API_KEY, method, path), path
+        local.close_session()

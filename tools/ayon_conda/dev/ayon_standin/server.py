@@ -46,7 +46,7 @@ What it serves (JSON unless noted; camelCase keys as AYON sends them):
 * ``POST /graphql`` -- entity queries (``graphql.py``).
 
 Anything else is a 404 in AYON's shape (``{"code", "detail", "path"}``); a known path with another
-method is a 405. Everything but ``/`` and ``/api/info`` needs ``x-api-key: <api_key>`` (or, with
+method is a 405 (``{"detail"}``); other errors are ``{"code", "detail"}`` as ayon-backend 1.15 sends them. Everything but ``/`` and ``/api/info`` needs ``x-api-key: <api_key>`` (or, with
 ``bearer_auth=True``, ``Authorization: Bearer <api_key>``, which AYON accepts only for session
 tokens and which makes ayon_api treat the key as a user's, not a service's), otherwise 401.
 
@@ -133,8 +133,6 @@ def make_bundle(name: str, addons: Mapping[str, str | None], *, production: bool
     return {
         "name": name,
         "createdAt": created_at,
-        "updatedAt": created_at,
-        "description": None,
         "isProject": project,
         "addons": dict(addons),
         "installerVersion": installer_version,
@@ -178,11 +176,14 @@ class SeenRequest:
 
 
 class _HttpError(Exception):
-    def __init__(self, status: int, detail: str, *, with_path: bool = True) -> None:
+    def __init__(self, status: int, detail: str, *, with_path: bool = False, status_code: bool = False,
+                 detail_only: bool = False) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
-        self.with_path = with_path
+        self.with_path = with_path  # AYON adds the path to its generic 404 answers,
+        self.status_code = status_code  # "status_code" to some others,
+        self.detail_only = detail_only  # and sends only "detail" with a 405
 
 
 def _semver_key(version: str) -> tuple:
@@ -378,18 +379,18 @@ class AyonStandIn:
         authorization = headers.get("authorization")
         if x_api_key is not None:
             if x_api_key != self.api_key:
-                raise _HttpError(401, "Invalid API key", with_path=False)
+                raise _HttpError(401, "Invalid API key")
             as_user = headers.get("x-as-user")
             if as_user and self.user["data"].get("isService"):
                 if as_user not in self.users:  # ayon-backend 1.15 answers every such request 500
-                    raise _HttpError(500, "Internal Server Error", with_path=False)
+                    raise _HttpError(500, "Internal Server Error")
                 return self.users[as_user]
             return self.user
         if authorization is None:
-            raise _HttpError(401, "Access token is missing", with_path=False)
+            raise _HttpError(401, "Access token is missing")
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not self.bearer_auth or token.strip() != self.api_key:
-            raise _HttpError(401, "Invalid access token", with_path=False)
+            raise _HttpError(401, "Invalid access token")
         return self.user
 
     def _info(self, headers: Mapping[str, str]) -> dict[str, Any]:
@@ -478,12 +479,12 @@ class AyonStandIn:
         else:
             bundle = bundles.get(bundle_name)
         if bundle is None:
-            raise _HttpError(404, "Bundle not found", with_path=False)
+            raise _HttpError(404, "Bundle not found", status_code=True)
         addons = dict(bundle.get("addons") or {})
         project_bundle_name = _query_str(query, "project_bundle_name")
         if project_bundle_name:
             if project_bundle_name not in bundles:
-                raise _HttpError(404, "Bundle not found", with_path=False)
+                raise _HttpError(404, "Bundle not found", status_code=True)
             addons.update(bundles[project_bundle_name].get("addons") or {})
         summary = bool(_query_bool(query, "summary"))
         out = []
@@ -534,7 +535,7 @@ class AyonStandIn:
         with self._lock:
             result = self._background.get(task_id)
         if result is None:
-            raise _HttpError(404, f"Background operations task '{task_id}' not found", with_path=False)
+            raise _HttpError(404, f"Background operations task '{task_id}' not found")
         return {"id": task_id, "status": "completed", "progress": 100.0, "result": result}
 
     def _private_file(self, name: str, version: str, path: str) -> bytes:
@@ -596,14 +597,17 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(length) if length else b""
         try:
             if standin.down:
-                raise _HttpError(503, "Service unavailable", with_path=False)
+                raise _HttpError(503, "Service unavailable")
             if failure is not None:
                 raise _HttpError(failure[0], failure[1])
             self._route(standin, path, parse_qs(split.query), headers, body)
         except _HttpError as exc:
-            payload: dict[str, Any] = {"code": exc.status, "detail": exc.detail}
+            payload: dict[str, Any] = {"detail": exc.detail} if exc.detail_only else {
+                "code": exc.status, "detail": exc.detail}
             if exc.with_path:
                 payload["path"] = path
+            if exc.status_code:
+                payload["status_code"] = exc.status
             self._send_json(exc.status, payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
@@ -622,12 +626,12 @@ class _Handler(BaseHTTPRequestHandler):
         get = self.command in ("GET", "HEAD")
         if path == "/":
             if not get:
-                raise _HttpError(405, "Method Not Allowed")
+                raise _HttpError(405, "Method Not Allowed", detail_only=True)
             self._send(200, b"<!doctype html><title>AYON stand-in</title>\n", "text/html")
             return
         if path == "/api/info":
             if not get:
-                raise _HttpError(405, "Method Not Allowed")
+                raise _HttpError(405, "Method Not Allowed", detail_only=True)
             self._send_json(200, standin._info(headers))
             return
         private = _PRIVATE_FILE.match(path)
@@ -636,12 +640,12 @@ class _Handler(BaseHTTPRequestHandler):
         posts = path == "/graphql" or (project and project.group(2) in ("/operations", "/operations/background"))
         if not (private or project or user_path or posts or path in _GET_ROUTES):
             if path.startswith("/api"):
-                raise _HttpError(404, f"API endpoint {path} not found")
+                raise _HttpError(404, f"API endpoint {path} not found", with_path=True)
             if path.startswith("/addons"):
-                raise _HttpError(404, f"Addon endpoint {path} not found")
-            raise _HttpError(404, f"File {path} not found")
+                raise _HttpError(404, f"Addon endpoint {path} not found", with_path=True)
+            raise _HttpError(404, f"File {path} not found", with_path=True)
         if get == bool(posts) or (posts and self.command != "POST"):
-            raise _HttpError(405, "Method Not Allowed")
+            raise _HttpError(405, "Method Not Allowed", detail_only=True)
         user = standin._authorize(headers)
         if path == "/graphql":
             payload = self._json_body(body)
