@@ -38,6 +38,7 @@ from ruamel.yaml import YAML
 
 SERVER_URL = os.environ.get("AYON_E2E_SERVER_URL", "")
 API_KEY = os.environ.get("AYON_E2E_API_KEY", "")
+E2E_CHANNEL = os.environ.get("AYON_E2E_CHANNEL", "")  # a channel with python and the compiled requirements
 pytestmark = [
     pytest.mark.skipif(not (SERVER_URL and API_KEY), reason="no real AYON server: set AYON_E2E_SERVER_URL "
                        "and AYON_E2E_API_KEY (a service user's key)"),
@@ -146,9 +147,13 @@ def config(workdir: Path) -> Path:
 
 @pytest.fixture(scope="module")
 def lock(bundle: dict, config: Path, server_env: None, workdir: Path) -> dict:
+    """The lock of the production bundle. With ``AYON_E2E_CHANNEL`` (e.g. conda-forge) pin proves
+    the compiled run requirements install from it; without, that check is left to pin's own
+    tests (conda-forge is out of reach here) and verify installs them from a local channel."""
     path = workdir / "production.lock.json"
+    check = ["--channel", E2E_CHANNEL] if E2E_CHANNEL else ["--skip-run-check"]
     with step("pin --server URL --bundle production"):
-        run_cli("pin", "--server", SERVER_URL, "--bundle", "production", "--config", config, "-o", path, "-q")
+        run_cli("pin", "--server", SERVER_URL, "--bundle", "production", "--config", config, *check, "-o", path, "-q")
     return {"path": path, **json.loads(path.read_text())}
 
 
@@ -163,18 +168,14 @@ def packages(lock: dict, workdir: Path) -> dict[str, Path]:
 
 @pytest.fixture(scope="module")
 def local_channel(lock: dict, workdir: Path) -> str:
-    """python from this interpreter, boto3 and the lock's compiled run requirements from PyPI
-    wheels: what conda-forge would give a worker, made where conda-forge cannot be reached."""
-    from importlib.metadata import version
-
-    from ayon_conda.dev.python_channel import make_python_channel
-    from ayon_conda.dev.wheel_channel import add_wheel_packages
-
-    with step("local channel: python, boto3, compiled run requirements"):
-        channel = workdir / "local-channel"
-        make_python_channel(channel)
-        add_wheel_packages(channel, [f"boto3=={version('boto3')}"])
-    return channel.as_uri()
+    """Where python and the run requirements come from: ``AYON_E2E_CHANNEL``, else a local
+    channel (``ayon-conda local-channel --lock``: python from this interpreter, the compiled run
+    requirements and ayon-publish-core's boto3 from PyPI wheels)."""
+    if E2E_CHANNEL:
+        return E2E_CHANNEL
+    with step("local channel: python, compiled run requirements, boto3"):
+        run_cli("local-channel", workdir / "local-channel", "--lock", lock["path"], "-q")
+    return (workdir / "local-channel").as_uri()
 
 
 @pytest.fixture(scope="module")
