@@ -114,10 +114,14 @@ class RealServer:
         folder_id = self.con.create_folder(project, folder, folder_type=folder_type)
         self.con.create_task(project, task, task_type, folder_id=folder_id)
 
-    def ensure_user(self, name: str) -> None:
+    def ensure_user(self, name: str, project: str, access_group: str = "artist") -> None:
+        """A user (an artist, not a manager) who may work on ``project`` (a user without an access
+        group there cannot even see it)."""
         response = self.con.put(f"users/{name}", attrib={"fullName": f"{name} (ayon-publish e2e)"})
         if response.status_code not in (204, 409):  # 409: already there
             response.raise_for_status()
+        self.con.patch(f"users/{name}/accessGroups",
+                       accessGroups=[{"project": project, "accessGroups": [access_group]}]).raise_for_status()
 
     def disable_publish_plugin(self, project: str, addon: str, version: str, plugin: str) -> bool:
         """Turn a publish plugin off in the project's settings of ``addon`` (False: it has no such

@@ -49,7 +49,6 @@ DEADLINE_ADDON = EXAMPLES / "addons" / "sample-ayon-deadline-cloud"
 STAMP = time.strftime("%Y%m%d%H%M%S")
 PROJECT = f"{E2E_PREFIX}{STAMP}"
 FOLDER, TASK, USER = "/sh010", "lighting", "e2e-artist"
-PRODUCT = "renderBeauty"  # get_product_name of the sample addon: "render" + variant "beauty"
 
 
 TIMES: dict[str, float] = {}
@@ -196,7 +195,7 @@ def project(server: RealServer, bundle: dict, workdir: Path) -> Iterator[dict]:
     with step("create project, folder, task and user"):
         server.create_project(PROJECT, f"e2e{STAMP[-6:]}", root)
         server.create_folder_and_task(PROJECT, FOLDER.strip("/"), "Shot", TASK, "Lighting")
-        server.ensure_user(USER)
+        server.ensure_user(USER, PROJECT)
         thumbnails_off = server.disable_publish_plugin(PROJECT, "core", bundle["addons"]["core"], "ExtractThumbnail")
     yield {"name": PROJECT, "root": root, "thumbnails_off": thumbnails_off}
     server.delete_project(PROJECT)
@@ -215,7 +214,7 @@ def publish_args(render_dir: Path, folder: str = FOLDER, task: str = TASK, user:
 
 
 def worker_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AYON_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AYON_") and k not in ("PYTHONPATH", "PYTHONHOME")}
     env.update({"AYON_SERVER_URL": SERVER_URL, "AYON_API_KEY": API_KEY, **extra})
     return env
 
@@ -225,11 +224,22 @@ def ayon(prefix: Path, *args: str, env: dict[str, str] | None = None) -> subproc
                           env=env or worker_env(), timeout=600)
 
 
-def assert_new_version(server: RealServer, project: dict, render_dir: Path, before: int) -> dict:
-    """The server holds version ``before + 1`` of the product; its files are in the project
-    root, byte for byte the rendered frames."""
-    versions = server.versions(PROJECT, FOLDER, PRODUCT)
+def render_versions(server: RealServer) -> list[dict]:
+    """Versions of the folder's render product (its name is ayon-core's product name template's)."""
+    folder = server.con.get_folder_by_path(PROJECT, FOLDER)
+    products = list(server.con.get_products(PROJECT, folder_ids=[folder["id"]])) if folder else []
+    assert len(products) <= 1, [p["name"] for p in products]
+    return server.versions(PROJECT, FOLDER, products[0]["name"]) if products else []
+
+
+def assert_new_version(server: RealServer, project: dict, render_dir: Path, before: int,
+                       output: str) -> dict:
+    """The server holds version ``before + 1`` of the render product, which the publish named;
+    its files are in the project root, byte for byte the rendered frames."""
+    versions = render_versions(server)
     assert [v["version"] for v in versions][-1:] == [before + 1], versions
+    product = server.con.get_product_by_id(PROJECT, versions[-1]["productId"])
+    assert f"Published {product['name']} v{before + 1:03d} to '{PROJECT}' {FOLDER}" in output
     files = server.representation_files(PROJECT, versions[-1]["id"], project["root"])
     assert files and all(f.is_relative_to(project["root"]) for f in files)
     assert [f.read_bytes() for f in files] == [p.read_bytes() for p in sorted(render_dir.iterdir())]
@@ -250,7 +260,7 @@ def test_publish_from_the_installed_package_lands_in_the_server(
     with step("publish from the installed package"):
         proc = ayon(installed, *publish_args(render))
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    version = assert_new_version(server, project, render, before=0)
+    version = assert_new_version(server, project, render, before=0, output=proc.stdout)
     assert version["author"] == USER
 
 
@@ -262,7 +272,8 @@ def test_resolve_checks_the_server_version(server: RealServer, packages: dict[st
         out = json_out(run_cli("resolve", "--server", SERVER_URL, "--bundle", "production", "-c", channel, "--json"))
     assert out["filename"] == packages["ayon-publish"].name == lock["pin"]["filename"]
     assert out["server_version"] == server.version()
-    assert in_range(out["server_version"], out["server_range"])  # the range the package recorded
+    assert out["server_range"], "the package records no AYON server range to check the server against"
+    assert in_range(out["server_version"], out["server_range"])
     refused = run_cli("resolve", "--server", SERVER_URL, "--bundle", "production", "-c", channel,
                       "--server-version", "99.0.0", code=1)
     assert "99.0.0" in refused.stderr
@@ -278,8 +289,8 @@ def test_option_c_publishes_with_addons_synced_from_s3(
     prefix = workdir / "core-env"
     with step("install ayon-publish-core"):
         run_cli("verify", packages["ayon-publish-core"], "--channel", local_channel, "--prefix", prefix, "-q")
-    before = len(server.versions(PROJECT, FOLDER, PRODUCT))
-    env = worker_env(AWS_ENDPOINT_URL=moto_s3.endpoint_url, DEADLINE_JA_S3_BUCKET=bucket,
+    before = len(render_versions(server))
+    env = worker_env(CONDA_PREFIX=str(prefix), AWS_ENDPOINT_URL=moto_s3.endpoint_url, DEADLINE_JA_S3_BUCKET=bucket,
                      DEADLINE_JA_ROOT_PREFIX="queue-root", AYON_BUNDLE_NAME=bundle["name"],
                      AYON_ADDONS_CACHE_DIR=str(workdir / "addon-cache"))
     command = shlex.join([str(prefix / "bin" / "ayon"), *publish_args(render)])
@@ -287,7 +298,7 @@ def test_option_c_publishes_with_addons_synced_from_s3(
     with step("activate (addon sync) and publish from ayon-publish-core"):
         proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert_new_version(server, project, render, before=before)
+    assert_new_version(server, project, render, before=before, output=proc.stdout)
 
 
 # -- what must never happen ------------------------------------------------------------------------
@@ -325,11 +336,11 @@ def test_a_publish_that_cannot_be_done_fails_with_one_line(
     if arg_changes == ["EMPTY"]:
         render_dir = workdir / "empty-output"
         render_dir.mkdir(exist_ok=True)
-    before = len(server.versions(PROJECT, FOLDER, PRODUCT))
+    before = len(render_versions(server))
     with step("failure cases"):
         proc = ayon(installed, *publish_args(render_dir, **kwargs), env=worker_env(**env_changes))
     one_line_failure(proc, *needles)
-    assert len(server.versions(PROJECT, FOLDER, PRODUCT)) == before
+    assert len(render_versions(server)) == before
 
 
 # -- the offline tests' AYON stand-in answers as this server does -----------------------------------

@@ -37,8 +37,10 @@ def running_site(projects_root: Path) -> Iterator[AyonStandIn]:
 
 
 def publish_env(site: AyonStandIn, base: Mapping[str, str] | None = None) -> dict[str, str]:
-    """``base`` (default: this process's environment) without ``AYON_*``, pointing at ``site``."""
-    env = {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith("AYON_")}
+    """``base`` (default: this process's environment) without ``AYON_*`` and ``PYTHONPATH``,
+    pointing at ``site``."""
+    env = {k: v for k, v in (os.environ if base is None else base).items()
+           if not k.startswith("AYON_") and k not in ("PYTHONPATH", "PYTHONHOME")}
     env.update({"AYON_SERVER_URL": site.url, "AYON_API_KEY": site.api_key})
     return env
 
