@@ -32,15 +32,8 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-BUNDLE = ROOT / "examples/bundles/sample.json"
-CONFIG = ROOT / "examples/sample-components.yaml"
+from common import BUNDLE, CONFIG, ROOT, ayon_conda, build_sample
 BUCKET = "bench-job-attachments"
-
-
-def ayon_conda(*args: str | Path) -> str:
-    proc = subprocess.run([sys.executable, "-m", "ayon_conda", *map(str, args)], check=True, capture_output=True, text=True)
-    return proc.stdout
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> float:
@@ -91,9 +84,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="ayon-conda-bench-activate-") as tmp:
         work = Path(tmp)
         print("setting up: pin, build, channel with boto3, install ayon-publish-core ...", file=sys.stderr)
-        ayon_conda("pin", BUNDLE, "--config", CONFIG, "-o", work / "sample.lock.json", "-q")
-        ayon_conda("build", work / "sample.lock.json", "-o", work / "dist", "-q")
-        core = next((work / "dist" / "noarch").glob("ayon-publish-core-*.conda"))
+        core = next(build_sample(work).glob("ayon-publish-core-*.conda"))
         make_python_channel(work / "channel")
         add_wheel_packages(work / "channel", [f"boto3=={version('boto3')}"])
         prefix = work / "env"

@@ -25,40 +25,18 @@ import json
 import logging
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
-BUNDLE = ROOT / "examples/bundles/sample.json"
-CONFIG = ROOT / "examples/sample-components.yaml"
+from common import BUNDLE, ROOT, ayon_conda, build_sample, summary, timed
+
 TEMPLATE = ROOT / "channel/queue-environment.yaml"
 SHOW_ENV = ROOT / "tests/openjd/show-env-job.yaml"
 BIN = Path(sys.executable).parent
-
-
-def ayon_conda(*args: str | Path) -> str:
-    proc = subprocess.run([sys.executable, "-m", "ayon_conda", *map(str, args)], check=True, capture_output=True, text=True)
-    return proc.stdout
-
-
-def timed(cmd: list[str], env: dict[str, str], expect: str) -> float:
-    start = time.perf_counter()
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if proc.returncode != 0 or expect not in proc.stdout:
-        raise SystemExit(f"{' '.join(cmd)} failed:\n{proc.stdout}\n{proc.stderr}")
-    return elapsed
-
-
-def summary(times: list[float]) -> dict[str, float]:
-    ms = sorted(t * 1000 for t in times)
-    return {"median_ms": round(statistics.median(ms)), "min_ms": round(ms[0]), "max_ms": round(ms[-1]), "runs": len(ms)}
 
 
 def main() -> int:
@@ -78,12 +56,10 @@ def main() -> int:
     figures: dict[str, object] = {"cpus": os.cpu_count(), "template_chars": len(TEMPLATE.read_text())}
     with tempfile.TemporaryDirectory(prefix="ayon-conda-bench-queue-env-") as tmp:
         work = Path(tmp)
-        script = work / "ayon_conda_queue_env.py"
+        script = work / "ayon_conda_session.py"
         script.write_text(script_text)
         print("setting up: pin, build, python channel, publish to moto ...", file=sys.stderr)
-        ayon_conda("pin", BUNDLE, "--config", CONFIG, "-o", work / "sample.lock.json", "-q")
-        ayon_conda("build", work / "sample.lock.json", "-o", work / "dist", "-q")
-        package = next((work / "dist" / "noarch").glob("ayon-publish-1*.conda"))
+        package = next(build_sample(work).glob("ayon-publish-1*.conda"))
         python_channel = make_python_channel(work / "python-channel")
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
@@ -103,7 +79,7 @@ def main() -> int:
             packages = queue_parameters(bundle, channels)["CondaPackages"]
 
             def enter(cache: Path, python: str = sys.executable) -> list[str]:
-                return [python, str(script), packages, channels, "Strict", str(cache)]
+                return [python, str(script), "enter", packages, channels, "Strict", str(cache)]
 
             cold = []
             for i in range(3):

@@ -37,11 +37,10 @@ os.environ.update({"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "tes
 for _key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_SESSION_TOKEN"):
     os.environ.pop(_key, None)
 
-from ayon_conda import channel_index, remote  # noqa: E402
 from ayon_conda.matrix import matrix_rows  # noqa: E402
 from ayon_conda.progress import SILENT  # noqa: E402
+from ayon_publish_submit import channel_reader, remote, resolve  # noqa: E402
 from ayon_publish_submit.channel_reader import Channel  # noqa: E402
-from ayon_publish_submit import resolve  # noqa: E402
 from support.channels import many_packages, published_channel  # noqa: E402
 from support.s3 import start_moto  # noqa: E402
 
@@ -62,7 +61,7 @@ def _ms(seconds: float) -> float:
 
 
 def _forget_memory() -> None:
-    channel_index._parsed.clear()
+    channel_reader._parsed.clear()
     remote._s3_clients.clear()
 
 

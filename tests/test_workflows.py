@@ -67,7 +67,7 @@ def test_ci_runs_the_readme_test_command_on_pull_requests_and_a_pixi_job():
 
 def test_release_runs_on_release_tags_and_on_demand_with_a_bundle_name():
     on = load("release.yml")["on"]
-    assert on["push"]["tags"] == ["release/*"]
+    assert on["push"]["tags"] == ["release/*", "submit/v*"]
     inputs = on["workflow_dispatch"]["inputs"]
     assert inputs["bundle"]["required"] and inputs["bundle"]["type"] == "string"
     assert {"build-number", "publish"} <= set(inputs)
@@ -90,7 +90,7 @@ def test_release_publishes_to_s3_with_oidc_role_assumption_only():
     assert release["permissions"] == {"contents": "read"}
     jobs = release["jobs"]
     with_token = [name for name, job in jobs.items() if job.get("permissions", {}).get("id-token") == "write"]
-    assert with_token == ["publish"]
+    assert with_token == ["publish", "publish-submit"]
     publish = jobs["publish"]
     assert publish["permissions"] == {"contents": "read", "id-token": "write"}
     assert publish["needs"] == "build" and publish["environment"] == "release"
@@ -116,3 +116,30 @@ def test_no_long_lived_aws_keys_and_no_inline_expansion_of_trigger_values(workfl
         for step in steps(job):
             # inputs, ref names and event payloads go through env: inline they could inject shell code
             assert not re.search(r"\$\{\{[^}]*(inputs\.|github\.(ref|head_ref|event))", step.get("run", "")), step
+
+
+def test_release_builds_ayon_publish_submit_on_its_tags_and_publishes_it_with_trusted_publishing():
+    jobs = load("release.yml")["jobs"]
+    assert jobs["build"]["if"] == "github.event_name == 'workflow_dispatch' || startsWith(github.ref, 'refs/tags/release/')"
+    build = jobs["build-submit"]
+    assert build["if"] == "startsWith(github.ref, 'refs/tags/submit/v')"
+    [python] = uses(build, "actions/setup-python")
+    assert python["with"]["python-version"].split() == ["3.9", "3.11"]
+    runs = "\n".join(s.get("run", "") for s in steps(build))
+    assert "python -m build submit --outdir dist-submit" in runs
+    assert '"submit/v$version" != "$REF_NAME"' in runs  # the tag names the version it releases
+    assert "python3.9 -m venv" in runs and "dist-submit/*.whl" in runs
+    [upload] = uses(build, "actions/upload-artifact")
+    assert upload["with"]["path"] == "dist-submit/" and upload["with"]["if-no-files-found"] == "error"
+    publish = jobs["publish-submit"]
+    assert publish["needs"] == "build-submit" and publish["environment"] == "pypi"
+    assert publish["permissions"] == {"contents": "read", "id-token": "write"}
+    [pypi] = uses(publish, "pypa/gh-action-pypi-publish")
+    assert pypi["with"] == {"packages-dir": "dist-submit/"}  # no password: PyPI's trusted publishing
+    assert not uses(publish, "actions/checkout")  # it uploads the artifact it was given, nothing else
+
+
+def test_ci_runs_the_bare_venv_test_on_python_3_9():
+    ci = load("ci.yml")
+    [python] = uses(ci["jobs"]["test"], "actions/setup-python")
+    assert python["with"]["python-version"].split() == ["3.9", "3.11"]  # python3.9 on PATH, python is 3.11

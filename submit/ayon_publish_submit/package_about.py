@@ -10,7 +10,8 @@ that fetches only the ranges read. (conda-package-streaming has a lazy HTTP read
 needs requests, does a HEAD first and cannot read S3; the file size comes from repodata here.)
 
 The ``info`` tarball is zstd-compressed: Python 3.14's ``compression.zstd``, else
-``backports.zstd`` (what the pipeline depends on).
+``backports.zstd`` (what the pipeline depends on); without either, reading it is a one-line error
+(the index itself is then read as plain ``repodata.json``).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def zstd_decompress() -> Callable[[bytes], bytes] | None:
     The function returned raises ValueError for data that is not zstd.
     """
     try:
-        from compression import zstd
+        from compression import zstd  # novermin (Python 3.14; the ImportError is the point)
     except ImportError:
         try:
             from backports import zstd
@@ -55,8 +56,8 @@ def zstd_decompress() -> Callable[[bytes], bytes] | None:
 def require_zstd(subject: str) -> Callable[[bytes], bytes]:
     decompress = zstd_decompress()
     if decompress is None:
-        raise UserError(subject, "reading package metadata needs a zstd decoder",
-                             "install backports.zstd (Python < 3.14)")
+        raise UserError(subject, "reading its package metadata needs a zstd decoder, which this Python does not have",
+                        "install backports.zstd for it (Python 3.14 has one built in)")
     return decompress
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 CORE_ADDON = "core"
 HASH_LENGTH = 8
 DEFAULT_PACKAGE = "ayon-publish"
+#: The package with ayon-core alone, whose activation syncs the other addons (option C).
+CORE_PACKAGE = "ayon-publish-core"
 #: The addons a package bakes unless its component config says otherwise: the shipped configs'
 #: ``bake:`` (a test keeps them equal). The submission side, which never reads a config, uses it.
 DEFAULT_BAKE = (CORE_ADDON, "deadline_cloud")

@@ -40,6 +40,10 @@ class Missing(UserError):
     """The file does not exist in the channel (HTTP 404, S3 NoSuchKey, no such local file)."""
 
 
+class NoS3Client(UserError):
+    """boto3 is not importable here, so an ``s3://`` channel cannot be read."""
+
+
 @dataclass(frozen=True)
 class Fetched:
     data: bytes
@@ -203,10 +207,15 @@ class S3Remote(Remote):
     """A channel in an S3 bucket, read with boto3 and the standard credential chain."""
 
     def __init__(self, url: str, endpoint_url: str | None = None) -> None:
+        from importlib.util import find_spec
+
         from .s3 import S3Location
 
         super().__init__()
         self.location = S3Location.parse(url)
+        if find_spec("boto3") is None:
+            raise NoS3Client(self.location.url, "reading an s3:// channel needs boto3, which this Python does not have",
+                             "install boto3 for it, or use the channel's https:// address")
         self.url = self.location.url
         self.endpoint_url = endpoint_url
 

@@ -1,15 +1,18 @@
 """Which ``ayon-publish`` package a Deadline Cloud job should use: the API for the AYON addon.
 
 The AYON Deadline Cloud addon calls this inside a DCC while an artist submits a job. It imports
-only the standard library (boto3 on first use of an ``s3://`` channel, semver for version
-ranges), never touches the network unless asked to resolve, and every failure is one
-:class:`~ayon_publish_submit.errors.UserError` whose ``str()`` says what is wrong and what to do.
+only the standard library (boto3 on first use of an ``s3://`` channel; a zstd decoder, Python
+3.14's or backports.zstd, when one is there), never touches the network unless asked to resolve,
+and every failure is one :class:`~ayon_publish_submit.errors.UserError` whose ``str()`` says what
+is wrong and what to do.
 
 * :func:`spec_for_bundle` -- the match spec for a bundle, computed from the bundle alone
   (DESIGN decision 1): ``ayon-publish ==<core> pyh<hash of the baked addons>_*``.
 * :func:`resolve` -- the exact package in a channel: the highest build of that spec, its URL and
   sha256; optionally refused when its AYON server range excludes the studio's server.
-* :func:`queue_parameters` -- ``CondaPackages`` and ``CondaChannels`` for the job.
+* :func:`queue_parameters` -- ``CondaPackages`` and ``CondaChannels`` for the job;
+  :func:`job_package` -- the package's one-word spec alone (what the publish step's environment
+  installs, :mod:`ayon_publish_submit.publish_step`).
 
 Example (with a bundle as ``ayon_api.get_bundles()["bundles"][i]`` returns it)::
 
@@ -53,8 +56,9 @@ from typing import Any
 from .bundle import Bundle
 from .channel_reader import Channel, PackageRecord
 from .errors import UserError
+from .package_about import zstd_decompress
 from .pin_scheme import CORE_ADDON, DEFAULT_BAKE, DEFAULT_PACKAGE, MissingAddon, Pin, baked_versions
-from .remote import is_url
+from .remote import NoS3Client, is_url
 from .versions import in_range, version_key
 
 #: How many of the nearest packages an error lists, and how many are searched for one that fits.
@@ -92,15 +96,16 @@ class Resolution:
         return data
 
 
-def _bundle(bundle: Mapping[str, Any] | Bundle) -> Bundle:
+def as_bundle(bundle: Mapping[str, Any] | Bundle) -> Bundle:
     if isinstance(bundle, Bundle):
         return bundle
     name = bundle.get("name") if isinstance(bundle, Mapping) else None
     return Bundle.from_dict(bundle, f"bundle '{name}'" if name else "bundle")
 
 
-def conda_packages_spec(record: PackageRecord) -> str:
-    """The exact spec of ``record`` as one word: ``ayon-publish==1.9.0[build=pyh1a2b3c4d_2]``.
+def one_word_spec(name: str, version: str, build: str) -> str:
+    """A match spec as one word: ``ayon-publish==1.9.0[build=pyh1a2b3c4d_2]`` (``build`` may end
+    in ``*``).
 
     The queue environment splits ``CondaPackages`` on whitespace, so ``name ==version build``
     cannot be used. The classic ``name=version=build`` is refused by rattler's strict parser
@@ -108,7 +113,12 @@ def conda_packages_spec(record: PackageRecord) -> str:
     and rattler. Unquoted in the queue environment's shell, ``[...]`` is a glob pattern that
     matches no file name, so it passes through unchanged.
     """
-    return f"{record.name}=={record.version}[build={record.build}]"
+    return f"{name}=={version}[build={build}]"
+
+
+def conda_packages_spec(record: PackageRecord) -> str:
+    """The exact spec of ``record`` as one word (:func:`one_word_spec`)."""
+    return one_word_spec(record.name, record.version, record.build)
 
 
 def _baked(bundle: Bundle, bake: Sequence[str]) -> dict[str, str]:
@@ -130,7 +140,7 @@ def spec_for_bundle(bundle: Mapping[str, Any] | Bundle, *, bake: Sequence[str] =
 
     Pure: no I/O. ``bake`` names the addons the package bakes (``core`` is always one).
     """
-    return Pin.for_addons(name, _baked(_bundle(bundle), bake)).spec
+    return Pin.for_addons(name, _baked(as_bundle(bundle), bake)).spec
 
 
 def _highest(records: Sequence[PackageRecord], pin: Pin) -> PackageRecord | None:
@@ -169,7 +179,10 @@ def _describe(channel: Channel, records: Sequence[PackageRecord]) -> list[str]:
 
 
 def _recorded_sets(channel: Channel, records: Sequence[PackageRecord], version: str, tried: Sequence[str]) -> list[tuple[str, ...]]:
-    """The addon name sets baked by the channel's packages of ``version``, other than ``tried``."""
+    """The addon name sets baked by the channel's packages of ``version``, other than ``tried``;
+    none when there is no zstd decoder to read the packages' metadata with."""
+    if zstd_decompress() is None:
+        return []
     same = [r for r in by_nearness(records, version) if r.version == version]
     sets = []
     for about in channel.abouts(same).values():
@@ -182,7 +195,8 @@ def _recorded_sets(channel: Channel, records: Sequence[PackageRecord], version: 
 def _no_match(channel: Channel, records: Sequence[PackageRecord], bundle: Bundle, pin: Pin, addons: Mapping[str, str]) -> NoMatch:
     nearest = by_nearness(records, pin.version)[:NEAREST_SHOWN]
     baked = ", ".join(f"{k} {v}" for k, v in sorted(addons.items()))
-    return NoMatch(channel.url, f"no package for bundle '{bundle.name}' ({pin.spec}: {baked}); "
+    unread = "" if zstd_decompress() else " (packages baking other addons were not checked: no zstd decoder here)"
+    return NoMatch(channel.url, f"no package for bundle '{bundle.name}' ({pin.spec}: {baked}){unread}; "
                    f"nearest published: {'; '.join(_describe(channel, nearest))}", _PUBLISH)
 
 
@@ -222,7 +236,7 @@ def resolve(bundle: Mapping[str, Any] | Bundle, channel: str | Channel, *, endpo
     directory (default ``ayon_publish_submit.cache.cache_dir()``). Raises :class:`NoMatch` (listing the
     nearest published packages), :class:`NotCompatible`, or :class:`UserError`.
     """
-    parsed = _bundle(bundle)
+    parsed = as_bundle(bundle)
     names = tuple(bake) if bake is not None else DEFAULT_BAKE
     baked = _baked(parsed, names)
     pin = Pin.for_addons(name, baked)
@@ -259,28 +273,51 @@ def resolve(bundle: Mapping[str, Any] | Bundle, channel: str | Channel, *, endpo
     )
 
 
+def channel_names(channels: str | Sequence[str]) -> list[str]:
+    return channels.split() if isinstance(channels, str) else [str(c) for c in channels]
+
+
+def job_package(bundle: Mapping[str, Any] | Bundle, channels: str | Sequence[str], *,
+                spec_without_boto3: bool = False, **options: Any) -> str:
+    """The one-word spec of ``bundle``'s package for a job: its exact build, resolved in the
+    ``s3://``/``https://``/``file://`` channels of ``channels`` in order (the first that has it
+    wins; names such as ``conda-forge`` are skipped). ``options`` go to :func:`resolve`.
+
+    ``spec_without_boto3``: when an ``s3://`` channel cannot be read here (no boto3) and no other
+    channel has the package, return the spec of every build of its addon set instead
+    (``ayon-publish==1.9.0[build=pyh1a2b3c4d_*]``), and the worker's solver takes the highest.
+    """
+    names = channel_names(channels)
+    urls = [c for c in names if is_url(c)]
+    if not urls:
+        raise UserError("CondaChannels", f"'{' '.join(names)}' has no s3://, https:// or file:// channel",
+                        "add the channel that holds the ayon-publish packages")
+    misses: list[NoMatch] = []
+    unread: list[NoS3Client] = []
+    for url in urls:
+        try:
+            return resolve(bundle, url, **options).package
+        except NoMatch as exc:
+            misses.append(exc)
+        except NoS3Client as exc:
+            if not spec_without_boto3:
+                raise
+            unread.append(exc)
+    if unread:
+        bake = options.get("bake")
+        pin = Pin.for_addons(options.get("name", DEFAULT_PACKAGE), _baked(as_bundle(bundle), DEFAULT_BAKE if bake is None else bake))
+        return one_word_spec(pin.name, pin.version, f"{pin.build_prefix}_*")
+    raise next((m for m in misses if "nearest published" in m.problem), misses[0])
+
+
 def queue_parameters(bundle: Mapping[str, Any] | Bundle, channels: str | Sequence[str], *,
                      packages: Sequence[str] = (), **options: Any) -> dict[str, str]:
     """``CondaPackages`` and ``CondaChannels`` for a Deadline Cloud job running ``bundle``.
 
     ``channels`` is the job's channel list (a sequence, or space-separated as the queue parameter
-    is): the package is resolved in its ``s3://``/``https://``/``file://`` channels in order, the
-    first that has it wins (channel names such as ``conda-forge`` are passed through). The
-    package is pinned *exactly* (:func:`conda_packages_spec`), so every task of the job gets the
+    is): the package is pinned *exactly* (:func:`job_package`), so every task of the job gets the
     same build even if a rebuild is published while it runs. ``packages`` are other specs the
     job needs; ``options`` go to :func:`resolve`.
     """
-    names = channels.split() if isinstance(channels, str) else [str(c) for c in channels]
-    urls = [c for c in names if is_url(c)]
-    if not urls:
-        raise UserError("CondaChannels", f"'{' '.join(names)}' has no s3://, https:// or file:// channel",
-                             "add the channel that holds the ayon-publish packages")
-    misses: list[NoMatch] = []
-    for url in urls:
-        try:
-            resolution = resolve(bundle, url, **options)
-        except NoMatch as exc:
-            misses.append(exc)
-            continue
-        return {"CondaPackages": " ".join([*packages, resolution.package]), "CondaChannels": " ".join(names)}
-    raise next((m for m in misses if "nearest published" in m.problem), misses[0])
+    package = job_package(bundle, channels, **options)
+    return {"CondaPackages": " ".join([*packages, package]), "CondaChannels": " ".join(channel_names(channels))}

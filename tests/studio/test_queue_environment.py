@@ -1,16 +1,17 @@
 """channel/queue-environment.yaml run for real with openjd-cli: ayon-publish installed by py-rattler
 from a moto S3 channel (read with a credential_process profile, as a Deadline Cloud session reads
 with the queue role) plus the local python channel; reused on the node, activated (ayon-publish-
-core's addon sync runs), exported to the session's tasks."""
+core's addon sync runs), exported to the session's tasks, and removed when unused for long. The
+template's environment is generated from the session script (ayon_publish_submit.conda_session)."""
 
 from __future__ import annotations
 
 import importlib.util
 import json
 import os
-import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -20,11 +21,12 @@ from conftest import SAMPLE_BUNDLE, SAMPLE_CONFIG, run_cli
 from support import openjd
 from support.openjd import BUILD_JOB, CHECK_JOB, QUEUE_ENV, TEST_JOBS, AwsProfile, session_env
 from support.sample_publish import FOLDER, PROJECT, RENDER, TASK, USER, assert_published, publish_env, running_site
+from support.vermin import python_3_9_violations
 
 NETWORK = pytest.mark.network  # the sample packages are built from PyPI wheels; pip installs py-rattler
 SHOW_ENV = TEST_JOBS / "show-env-job.yaml"
 PUBLISH = TEST_JOBS / "publish-job.yaml"
-SCRIPT = openjd.embedded_file(QUEUE_ENV, "Setup")
+SCRIPT = openjd.embedded_file(QUEUE_ENV, "CondaSession")
 BUNDLE = json.loads(SAMPLE_BUNDLE.read_text())
 
 
@@ -55,9 +57,9 @@ def worker(profile: AwsProfile, moto_s3) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def script_module(tmp_path_factory: pytest.TempPathFactory):
     """The embedded script, extracted from the template, as a module (for its pure functions)."""
-    path = tmp_path_factory.mktemp("queue-env") / "ayon_conda_queue_env.py"
+    path = tmp_path_factory.mktemp("queue-env") / "ayon_conda_session.py"
     path.write_text(SCRIPT)
-    spec = importlib.util.spec_from_file_location("ayon_conda_queue_env", path)
+    spec = importlib.util.spec_from_file_location("ayon_conda_session", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -100,21 +102,35 @@ def test_every_parameter_is_documented(template: Path):
         assert f"| `{parameter['name']}` |" in readme, parameter["name"]
 
 
-def test_queue_environment_fits_deadline_cloud():
-    """CreateQueueEnvironment takes templates of at most 15000 characters."""
-    assert len(QUEUE_ENV.read_text(encoding="utf-8")) <= 15000
+def test_queue_environment_fits_deadline_cloud_with_room_to_spare():
+    """CreateQueueEnvironment takes templates of at most 15000 characters; keep 2000 for what comes."""
+    assert len(QUEUE_ENV.read_text(encoding="utf-8")) <= 15000 - 2000
+
+
+def test_the_environment_is_generated_from_the_session_script():
+    from ayon_conda.queue_environment import render
+    from ayon_publish_submit.openjd_environment import session_script
+
+    text = QUEUE_ENV.read_text(encoding="utf-8")
+    assert render(text) == text, "run: python -m ayon_conda.queue_environment"
+    assert SCRIPT == session_script()
+
+
+def test_default_channels_keep_deadline_cloud():
+    """As the console's default queue environment does (the deadline client puts deadline-cloud-v2
+    before it): a studio replacing that one keeps what its jobs resolve against."""
+    defaults = {p["name"]: p.get("default") for p in yaml.safe_load(QUEUE_ENV.read_text())["parameterDefinitions"]}
+    assert defaults["CondaChannels"] == "deadline-cloud"
+    assert defaults["CondaEnvKeepDays"] == 30
 
 
 def test_embedded_script_runs_on_python_3_9_and_holds_no_format_strings(tmp_path: Path):
     """The worker's python may be older than py-rattler needs: the script must still run and say
     so. OpenJD would substitute ``{{...}}`` inside it, so it takes everything as arguments."""
     assert "{{" not in SCRIPT and "}}" not in SCRIPT
-    script = tmp_path / "ayon_conda_queue_env.py"
+    script = tmp_path / "ayon_conda_session.py"
     script.write_text(SCRIPT)
-    vermin = shutil.which("vermin", path=str(Path(sys.executable).parent))
-    proc = subprocess.run([vermin, "-t=3.9-", "--violations", "--eval-annotations", "--no-tips", str(script)],
-                          capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert python_3_9_violations(script) == ""
 
 
 def test_environment_changes_are_openjd_lines(script_module):
@@ -188,11 +204,15 @@ def test_bad_specs_and_channels_fail_the_session_clearly(s3_channel, python_chan
     channels = f"{s3_channel} {python_channel}"
     line = failure(openjd.run(SHOW_ENV, params("ayon-publish==1.9.0[build=", channels, cache), worker))
     assert line.startswith("CondaPackages: 'ayon-publish==1.9.0[build=' is not a conda match spec ("), line
-    assert line.endswith("; write specs like 'ayon-publish==1.9.0[build=pyh1a2b3c4d_2]', separated by spaces")
+    assert line.endswith("; write specs like 'ayon-publish==1.9.0[build=pyh1a2b3c4d_2]'")
 
     line = failure(openjd.run(SHOW_ENV, params("ayon-publish==9.9.9", channels, cache), worker))
-    assert line.startswith(f"CondaPackages 'ayon-publish==9.9.9': cannot be solved with the channels {channels} ("), line
-    assert "ayon-publish ==9.9.9" in line and line.endswith("; check the specs, and that CondaChannels holds these packages")
+    assert line.startswith(f"CondaPackages: cannot be solved with the channels {channels} ("), line
+    assert "ayon-publish ==9.9.9" in line and line.endswith("; check the specs and CondaChannels")
+
+    # accepted by a lenient parser, refused by the solver's strict one: a bad spec, not a channel problem
+    line = failure(openjd.run(SHOW_ENV, params("ayon-publish=1.9.0=pyh1a2b3c4d_2", channels, cache), worker))
+    assert line.startswith("CondaPackages: 'ayon-publish=1.9.0=pyh1a2b3c4d_2' is not a conda match spec ("), line
 
     missing = f"s3://{moto_s3.new_bucket('empty')}/nothing-here"
     result = openjd.run(SHOW_ENV, params("python", f"{missing} {python_channel}", cache), worker)
@@ -202,6 +222,28 @@ def test_bad_specs_and_channels_fail_the_session_clearly(s3_channel, python_chan
     assert missing in line.split("cannot be read", 1)[1], line  # the detail names the channel
     assert line.endswith("; check the channels, and that the queue role can read the s3:// ones")
     assert envs_in(cache) == []
+
+
+def test_environments_unused_for_keep_days_are_removed_when_a_session_ends(worker, tiny, tmp_path: Path):
+    from support.channels import index_dir
+
+    for name in ("render-tools", "publish-tools"):
+        tiny(name, directory="channel/noarch")
+    channel, cache = index_dir(tmp_path / "channel").as_uri(), tmp_path / "node-cache"
+    assert openjd.run(SHOW_ENV, params("render-tools", channel, cache), worker).returncode == 0
+    [old] = envs_in(cache)
+    long_ago = time.time() - 40 * 86400
+    for path in (old, old.with_name(f"{old.name}.json")):
+        os.utime(path, (long_ago, long_ago))
+
+    kept = openjd.run(SHOW_ENV, params("publish-tools", channel, cache, CondaEnvKeepDays=0), worker)
+    assert kept.returncode == 0 and "Removing" not in kept.stdout, kept.stdout
+    [new] = [env for env in envs_in(cache) if env != old]
+
+    removed = openjd.run(SHOW_ENV, params("publish-tools", channel, cache), worker)  # the default: 30 days
+    assert removed.returncode == 0, removed.stdout
+    assert f"Removing {old}, unused for 30 days" in removed.stdout
+    assert envs_in(cache) == [new] and sorted(p.name for p in (cache / "envs").iterdir()) == [new.name, f"{new.name}.json"]
 
 
 def test_empty_packages_do_nothing(python_channel, worker, tmp_path: Path):

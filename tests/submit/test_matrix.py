@@ -73,3 +73,18 @@ def test_matrix_errors(ayon_channel, moto_s3, tmp_path: Path):
     target = tmp_path / "no" / "dir" / "MATRIX.md"
     line = error_line(run_cli("matrix", "--channel", ayon_channel.http, "-o", target, code=1))
     assert line == f"error: {target}: cannot write there (No such file or directory); choose another --output"
+
+
+def test_core_packages_have_rows_too(moto_s3):
+    """A channel holding ayon-publish and ayon-publish-core (option C) lists both."""
+    channel = published_channel(moto_s3, [FakePackage({"core": "1.9.0", "deadline_cloud": "0.2.0"}, bundle="prod"),
+                                          FakePackage({"core": "1.9.0"}, bundle="prod", name="ayon-publish-core")])
+    out = json_out(run_cli("matrix", *_channel(channel), "--json"))
+    assert out["packages"] == 2
+    by_name = {row["spec"].split()[0]: row for row in out["rows"]}
+    assert set(by_name) == {"ayon-publish", "ayon-publish-core"}
+    assert (by_name["ayon-publish-core"]["core"], by_name["ayon-publish-core"]["deadline_cloud"]) == ("1.9.0", "")
+    md = run_cli("matrix", *_channel(channel)).stdout
+    assert "\n2 packages, newest ayon-core first.\n" in md
+    one = published_channel(moto_s3, [FakePackage({"core": "1.9.0"}, name="ayon-publish-core")])
+    assert "\n1 package, newest ayon-core first.\n" in run_cli("matrix", *_channel(one)).stdout

@@ -10,7 +10,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -39,18 +38,6 @@ from support.channels import (
 BUNDLE = {"name": "prod-2026-10", "addons": {"core": "1.9.0", "deadline_cloud": "0.2.0", "maya": "0.4.10",
                                              "applications": "1.1.2", "nuke": None}}
 USUAL = FakePackage({"core": "1.9.0", "deadline_cloud": "0.2.0"}, build_number=2)  # highest build of the usual set
-
-
-def test_import_is_light():
-    """Inside a DCC: importing the module and computing a spec loads no heavy or optional library."""
-    code = (
-        "import sys, ayon_publish_submit.submission as s\n"
-        "s.spec_for_bundle({'name': 'b', 'addons': {'core': '1.9.0', 'deadline_cloud': '0.2.0'}})\n"
-        "heavy = ('boto3', 'botocore', 'rattler', 'requests', 'urllib3', 'click', 'ayon_api', 'platformdirs', 'semver')\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & set(heavy)))\n"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[]"
 
 
 def test_spec_for_bundle_is_the_spec_the_build_pinned(sample_lock: Path):

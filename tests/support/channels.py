@@ -46,6 +46,7 @@ class FakePackage:
     python: str = ">=3.9"
     vendored: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_VENDORED))
     epoch: int = BUNDLE_EPOCH  # index.json timestamp (seconds)
+    name: str = "ayon-publish"  # or ayon-publish-core (core alone)
 
     def lock(self) -> Lock:
         def sha(*parts: str) -> str:
@@ -61,7 +62,7 @@ class FakePackage:
                          f"https://example.invalid/{name}-{version}.whl", sha(name, version))
             for name, version in sorted(self.vendored.items())
         )
-        package = PackageInfo(name="ayon-publish", version=self.addons["core"].replace("-", "_"),
+        package = PackageInfo(name=self.name, version=self.addons["core"].replace("-", "_"),
                               build_number=self.build_number, python=self.python, license="Apache-2.0",
                               summary="test package", home="https://example.invalid", source_date_epoch=self.epoch)
         bundle = {"name": self.bundle, "createdAt": "2026-10-01T09:30:00+00:00", "installerVersion": "1.5.4",

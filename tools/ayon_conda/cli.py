@@ -475,6 +475,8 @@ def resolve(bundle_file: Path | None, channel: str, endpoint_url: str | None, se
 def matrix(channel: str, endpoint_url: str | None, fmt: str, output: Path | None, progress: Progress, json_out: bool) -> None:
     """The compatibility matrix of a channel: one row per published package.
 
+    Rows for ayon-publish and ayon-publish-core (ayon-core alone, option C) alike.
+
     Columns: spec, bundle, ayon-core, deadline_cloud addon, ayon-python-api, pyblish-base, the
     AYON server, launcher and python ranges, and the publish date, read from each package's own
     info/about.json with range requests and cached by sha256, so a second run downloads
@@ -482,7 +484,7 @@ def matrix(channel: str, endpoint_url: str | None, fmt: str, output: Path | None
     """
     from ayon_publish_submit.channel_reader import Channel
 
-    from ayon_conda.matrix import matrix_rows, render, write_output
+    from ayon_conda.matrix import matrix_rows, packages, render, write_output
 
     source = Channel(channel, endpoint_url=endpoint_url)
     rows = matrix_rows(source, progress)
@@ -494,7 +496,7 @@ def matrix(channel: str, endpoint_url: str | None, fmt: str, output: Path | None
         _emit(True, {"channel": source.url, "output": str(output) if output else None, "packages": len(rows),
                      **stats, "rows": [row.to_dict() for row in rows]}, "")
     elif output is not None:
-        click.echo(f"{output}: {len(rows)} packages ({stats['requests']} requests, {stats['bytes_fetched']} bytes fetched)")
+        click.echo(f"{output}: {packages(len(rows))} ({stats['requests']} requests, {stats['bytes_fetched']} bytes fetched)")
     else:
         click.echo(text, nl=False)
 

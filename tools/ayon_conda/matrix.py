@@ -1,4 +1,4 @@
-"""The compatibility matrix of a channel: one row per published package.
+"""The compatibility matrix of a channel: one row per published package (ayon-publish and ayon-publish-core).
 
 Every value comes from the package's own ``info/about.json`` (what it bakes and vendors, the AYON
 server, launcher and python ranges) read through :class:`~ayon_publish_submit.channel_reader.Channel`,
@@ -24,7 +24,7 @@ from typing import Any
 
 from ayon_publish_submit.channel_reader import Channel, PackageRecord
 from ayon_publish_submit.package_about import PackageAbout
-from ayon_publish_submit.pin_scheme import DEFAULT_PACKAGE
+from ayon_publish_submit.pin_scheme import CORE_PACKAGE, DEFAULT_PACKAGE
 from ayon_publish_submit.versions import version_key
 
 from ayon_conda.errors import AyonCondaError
@@ -96,11 +96,12 @@ def make_row(record: PackageRecord, about: PackageAbout) -> MatrixRow:
     )
 
 
-def matrix_rows(channel: Channel, progress: Progress, name: str = DEFAULT_PACKAGE) -> list[MatrixRow]:
-    """One row per ``name`` package of ``channel``: newest ayon-core first, then newest build."""
-    records = channel.records(name)
+def matrix_rows(channel: Channel, progress: Progress, names: tuple[str, ...] = (DEFAULT_PACKAGE, CORE_PACKAGE)) -> list[MatrixRow]:
+    """One row per package of ``channel`` named one of ``names``: newest ayon-core first, then
+    newest build."""
+    records = [r for r in channel.records() if r.name in names]
     uncached = sum(1 for r in records if channel.cached_about(r) is None)
-    progress.step(f"{channel.url}: {len(records)} packages, metadata of {uncached} to read")
+    progress.step(f"{channel.url}: {packages(len(records))}, metadata of {uncached} to read")
     with progress.bar("Reading package metadata", len(records)) as advance:
         abouts = channel.abouts(records, done=advance)
     records.sort(key=lambda r: (version_key(r.version), r.indexed_timestamp or 0, r.build_number, r.filename), reverse=True)
@@ -119,7 +120,7 @@ def _markdown(rows: list[MatrixRow], title: str) -> str:
     def line(cells: list[str]) -> str:
         return "| " + " | ".join(c.replace("|", "\\|") or " " for c in cells) + " |\n"
 
-    out = [f"# {title}\n\n", f"{len(rows)} packages, newest ayon-core first.\n\n",
+    out = [f"# {title}\n\n", f"{packages(len(rows))}, newest ayon-core first.\n\n",
            line([t for _, t in COLUMNS]), line(["---"] * len(COLUMNS))]
     out += [line(_cells(row)) for row in rows]
     return "".join(out)
@@ -134,9 +135,14 @@ def _html(rows: list[MatrixRow], title: str) -> str:
         "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse}"
         "th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;white-space:nowrap}"
         "th{background:#f3f3f3}tr:nth-child(even){background:#fafafa}</style></head><body>\n"
-        f"<h1>{html.escape(title)}</h1>\n<p>{len(rows)} packages, newest ayon-core first.</p>\n"
+        f"<h1>{html.escape(title)}</h1>\n<p>{packages(len(rows))}, newest ayon-core first.</p>\n"
         f"<table>\n<thead><tr>{head}</tr></thead>\n<tbody>\n{body}</tbody>\n</table>\n</body></html>\n"
     )
+
+
+def packages(count: int) -> str:
+    """``1 package``, ``2 packages``."""
+    return f"{count} package{'' if count == 1 else 's'}"
 
 
 def render(rows: list[MatrixRow], fmt: str, channel_url: str) -> str:
