@@ -39,6 +39,7 @@ from ruamel.yaml import YAML
 SERVER_URL = os.environ.get("AYON_E2E_SERVER_URL", "")
 API_KEY = os.environ.get("AYON_E2E_API_KEY", "")
 E2E_CHANNEL = os.environ.get("AYON_E2E_CHANNEL", "")  # a channel with python and the compiled requirements
+E2E_CORE = os.environ.get("AYON_E2E_CORE_VERSION", "")  # default: the production bundle's core
 pytestmark = [
     pytest.mark.skipif(not (SERVER_URL and API_KEY), reason="no real AYON server: set AYON_E2E_SERVER_URL "
                        "and AYON_E2E_API_KEY (a service user's key)"),
@@ -119,11 +120,12 @@ def deadline_addon(server: RealServer, workdir: Path) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def bundle(server: RealServer, deadline_addon: dict[str, str]) -> Iterator[dict]:
-    """A bundle of the production bundle's core and the sample addon, production for the run."""
+    """A bundle of the production bundle's core (or ``AYON_E2E_CORE_VERSION``, installed on the
+    server) and the sample addon, production for the run."""
     with step("create the bundle and make it production"):
         current = server.bundles()
         production = next(b for b in current["bundles"] if b["name"] == current["productionBundle"])
-        addons = {"core": production["addons"]["core"], deadline_addon["name"]: deadline_addon["version"]}
+        addons = {"core": E2E_CORE or production["addons"]["core"], deadline_addon["name"]: deadline_addon["version"]}
         name = f"{E2E_PREFIX}-{STAMP}"
         previous = server.make_production_bundle(name, addons, production["installerVersion"])
     yield next(b for b in server.bundles()["bundles"] if b["name"] == name)
