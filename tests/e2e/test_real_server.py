@@ -210,6 +210,15 @@ def render(workdir: Path) -> Path:
     return workdir / "render"
 
 
+@pytest.fixture(scope="module")
+def channel(packages: dict[str, Path], workdir: Path) -> Path:
+    """A directory channel holding both packages, as the studio's channel would."""
+    path = workdir / "channel"
+    with step("publish both packages to a channel"):
+        run_cli("publish", packages["ayon-publish"], packages["ayon-publish-core"], "--channel", path, "-q")
+    return path
+
+
 def publish_args(render_dir: Path, folder: str = FOLDER, task: str = TASK, user: str = USER) -> list[str]:
     return ["addon", "deadline_cloud", "publish", "-p", PROJECT, "-f", folder, "-t", task, "-u", user,
             "--product-base-type", "render", str(render_dir)]
@@ -267,9 +276,7 @@ def test_publish_from_the_installed_package_lands_in_the_server(
 
 
 def test_resolve_checks_the_server_version(server: RealServer, packages: dict[str, Path], lock: dict,
-                                           workdir: Path, server_env: None) -> None:
-    channel = workdir / "channel"
-    run_cli("publish", packages["ayon-publish"], packages["ayon-publish-core"], "--channel", channel, "-q")
+                                           channel: Path, server_env: None) -> None:
     with step("resolve --server URL --bundle production"):
         out = json_out(run_cli("resolve", "--server", SERVER_URL, "--bundle", "production", "-c", channel, "--json"))
     assert out["filename"] == packages["ayon-publish"].name == lock["pin"]["filename"]
@@ -301,6 +308,35 @@ def test_option_c_publishes_with_addons_synced_from_s3(
         proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert_new_version(server, project, render, before=before, output=proc.stdout)
+
+
+def test_a_deadline_cloud_job_renders_and_publishes(
+        server: RealServer, bundle: dict, channel: Path, local_channel: str, project: dict, workdir: Path) -> None:
+    """The job as the AYON Deadline Cloud addon builds it (a render step, then "publish to AYON"
+    running ``ayon addon deadline_cloud publish``), its publish step given the bundle's exact
+    package by ``ayon_publish_submit.add_publish_step_environment``, run by openjd-cli."""
+    import sys
+
+    import yaml
+    from ayon_publish_submit import add_publish_step_environment
+    from support import openjd
+    from support.addon_job import add_publishing_step, submitter_job
+
+    output = workdir / "job-render"
+    render = f"from ayon_conda.dev.frames import write_frames; write_frames(__import__('pathlib').Path({str(output)!r}))"
+    publish = f"set -euo pipefail\n{shlex.join(['ayon', *publish_args(output)])}\n"
+    job = add_publishing_step(submitter_job([sys.executable, "-c", render]), bundle["name"], publish)
+    add_publish_step_environment(job, bundle, [channel.as_uri(), local_channel], cache=workdir / "submit-cache",
+                                 cache_dir=str(workdir / "node-cache"))
+    template = workdir / "job" / "template.yaml"
+    template.parent.mkdir(exist_ok=True)
+    template.write_text(yaml.safe_dump(job, sort_keys=False))
+    before = len(render_versions(server))
+    env = worker_env(PATH=os.pathsep.join([str(openjd.BIN), os.environ.get("PATH", "")]))
+    with step("Deadline Cloud job: render, then publish to AYON (openjd run)"):
+        result = openjd.run(template, {}, env, environments=[])
+    assert result.returncode == 0, result.stdout
+    assert_new_version(server, project, output, before=before, output=result.stdout)
 
 
 # -- what must never happen ------------------------------------------------------------------------
