@@ -78,15 +78,13 @@ def main() -> int:
     args = parser.parse_args()
 
     from ayon_conda.dev.local_s3 import local_s3
-    from ayon_conda.dev.python_channel import make_python_channel
-    from ayon_conda.dev.wheel_channel import add_wheel_packages
 
     with tempfile.TemporaryDirectory(prefix="ayon-conda-bench-activate-") as tmp:
         work = Path(tmp)
         print("setting up: pin, build, channel with boto3, install ayon-publish-core ...", file=sys.stderr)
         core = next(build_sample(work).glob("ayon-publish-core-*.conda"))
-        make_python_channel(work / "channel")
-        add_wheel_packages(work / "channel", [f"boto3=={version('boto3')}"])
+        ayon_conda("local-channel", work / "channel", "--lock", work / "sample.lock.json",
+                   "--requirement", f"boto3=={version('boto3')}", "-q")
         prefix = work / "env"
         ayon_conda("verify", core, "--channel", (work / "channel").as_uri(), "--prefix", prefix, "-q")
 

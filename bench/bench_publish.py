@@ -12,10 +12,12 @@ it, three times with a new package each time. Reported per size (medians of the 
 Two kinds of channel: ``builds`` (one package name, many versions and builds: what an
 ayon-publish channel looks like) and ``names`` (every package a different name: sharded
 repodata has one shard per name, and py-rattler re-PUTs every shard on each index, with
-If-None-Match, so this is the worst case for request counts). A directory channel (``builds``)
-is timed too.
+If-None-Match, so this is the worst case for request counts). A directory channel of each kind
+is timed too, against "indexing alone": a process that links the same new package into a copy
+of the channel and runs only py-rattler's ``index_fs`` on it in place (what publish adds to that
+is the upload, its checks, the lock and the scratch copy that keeps readers safe).
 
-    python bench/bench_publish.py [--sizes 10 100 1000] [--json]
+    python bench/bench_publish.py [--sizes 10 100 1000] [--channels s3 dir] [--json]
 """
 
 from __future__ import annotations
@@ -121,43 +123,59 @@ def seed_dir(root: Path, packages: list[Path]) -> None:
     asyncio.run(index_fs(root))
 
 
-def measure(kind: str, size: int, work: Path, server: CountingMotoServer, env: dict[str, str]) -> dict:
-    import boto3
-
-    endpoint = "http://%s:%d" % server.get_host_and_port()
-    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+def measure(kind: str, size: int, work: Path, server: CountingMotoServer, env: dict[str, str],
+            channels: tuple[str, ...]) -> dict:
     existing = make_packages(work / f"{kind}-{size}" / "existing", kind, size)
     new = make_packages(work / f"{kind}-{size}" / "new", kind, RUNS, offset=size)
-    bucket = f"bench-{kind}-{size}"
-    seed_s3(s3, bucket, existing, endpoint)
-    walls, index_times, requests, by_method = [], [], [], []
-    for package in new:
-        server.take()
-        wall, index_time = timed_publish(package, f"s3://{bucket}/channel", env, ["--endpoint-url", endpoint])
-        counts = server.take()
-        walls.append(wall)
-        index_times.append(index_time)
-        requests.append(sum(counts.values()))
-        by_method.append(counts)
-    result = {
-        "channel": "s3", "kind": kind, "existing_packages": size,
-        "wall_seconds": round(statistics.median(walls), 3),
-        "index_seconds": round(statistics.median(index_times), 3),
-        "s3_requests": int(statistics.median(requests)),
-        "s3_requests_by_method": by_method[len(by_method) // 2],
-    }
-    if kind == "builds":
-        root = work / f"dir-{size}"
+    result: dict = {"kind": kind, "existing_packages": size}
+    if "s3" in channels:
+        import boto3
+
+        endpoint = "http://%s:%d" % server.get_host_and_port()
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+        bucket = f"bench-{kind}-{size}"
+        seed_s3(s3, bucket, existing, endpoint)
+        walls, index_times, requests, by_method = [], [], [], []
+        for package in new:
+            server.take()
+            wall, index_time = timed_publish(package, f"s3://{bucket}/channel", env, ["--endpoint-url", endpoint])
+            counts = server.take()
+            walls.append(wall)
+            index_times.append(index_time)
+            requests.append(sum(counts.values()))
+            by_method.append(counts)
+        result.update({
+            "wall_seconds": round(statistics.median(walls), 3),
+            "index_seconds": round(statistics.median(index_times), 3),
+            "s3_requests": int(statistics.median(requests)),
+            "s3_requests_by_method": by_method[len(by_method) // 2],
+        })
+    if "dir" in channels:
+        root, alone = work / f"dir-{kind}-{size}", work / f"dir-{kind}-{size}-index-alone"
         seed_dir(root, existing)
+        seed_dir(alone, existing)
         times = [timed_publish(p, str(root), env, []) for p in new]
         result["dir_wall_seconds"] = round(statistics.median(t[0] for t in times), 3)
         result["dir_index_seconds"] = round(statistics.median(t[1] for t in times), 3)
+        result["dir_index_alone_seconds"] = round(statistics.median(timed_index_alone(p, alone, env) for p in new), 3)
     return result
+
+
+def timed_index_alone(package: Path, root: Path, env: dict[str, str]) -> float:
+    """Wall time of a process that adds ``package`` to the directory channel and runs index_fs in place."""
+    os.link(package, root / "noarch" / package.name)
+    code = ("import asyncio, os, sys; from rattler.index import index_fs; "
+            "asyncio.run(index_fs(sys.argv[1], force=False)); sys.stdout.flush(); os._exit(0)")
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(root)], env=env, check=True)
+    return time.perf_counter() - start
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000], help="packages already in the channel")
+    parser.add_argument("--channels", nargs="+", choices=["s3", "dir"], default=["s3", "dir"],
+                        help="which channels to time (default: both)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     os.environ.update(CREDENTIALS)
@@ -171,7 +189,7 @@ def main() -> int:
             env = {**os.environ, "AYON_CONDA_CACHE_DIR": str(Path(tmp) / "cache")}
             for kind in ("builds", "names"):
                 for size in args.sizes:
-                    results.append(measure(kind, size, Path(tmp), server, env))
+                    results.append(measure(kind, size, Path(tmp), server, env, tuple(args.channels)))
                     if not args.json:
                         print(_row(results[-1]), flush=True)
     finally:
@@ -182,11 +200,14 @@ def main() -> int:
 
 
 def _row(r: dict) -> str:
-    methods = " ".join(f"{m}:{n}" for m, n in sorted(r["s3_requests_by_method"].items()))
-    line = (f"s3 {r['kind']:<6} {r['existing_packages']:>5} existing: {r['wall_seconds']:6.2f} s "
-            f"(index {r['index_seconds']:5.2f} s), {r['s3_requests']:5d} requests ({methods})")
+    line = f"{r['kind']:<6} {r['existing_packages']:>5} existing:"
+    if "wall_seconds" in r:
+        methods = " ".join(f"{m}:{n}" for m, n in sorted(r["s3_requests_by_method"].items()))
+        line += (f" s3 {r['wall_seconds']:6.2f} s (index {r['index_seconds']:5.2f} s), "
+                 f"{r['s3_requests']:5d} requests ({methods})")
     if "dir_wall_seconds" in r:
-        line += f" | dir: {r['dir_wall_seconds']:.2f} s (index {r['dir_index_seconds']:.2f} s)"
+        line += (f" | dir: {r['dir_wall_seconds']:.2f} s (index {r['dir_index_seconds']:.2f} s; "
+                 f"index_fs alone {r['dir_index_alone_seconds']:.2f} s)")
     return line
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLE = ROOT / "examples/bundles/sample.json"
-CONFIG = ROOT / "examples/sample-components.yaml"
+CONFIG = ROOT / "examples/bundles/sample.components.yaml"
 
 
 def ayon_conda(*args: str | Path) -> str:

@@ -3,19 +3,21 @@
 pin examples/bundles/sample.json -> build the packages (ayon-publish, ayon-publish-core) -> verify
 ayon-publish (py-rattler installs the file into a throwaway environment and runs its ``ayon``) ->
 publish both to a local channel, out/demo/channel -> install ayon-publish from that channel with
-py-rattler, as a worker would, and run ``ayon`` there, including the sample farm publish into the
-AYON stand-in (a local server with the sample bundle, addons and project: the publish lands
-there as a new version, its frames in out/demo/projects) -> resolve
+py-rattler, as a worker would, and run ``ayon`` there, including the Deadline Cloud job's publish
+step (``ayon addon deadline_cloud publish``) into the AYON stand-in (a local server with the sample
+bundle, addons and project: the publish lands there as a new version, its frames in
+out/demo/projects) -> resolve
 the bundle's exact package in the channel, as a job submission does -> two Deadline Cloud sessions
 run locally by openjd-cli: channel/queue-environment.yaml installs that package (then reuses the
 environment) and the job runs ``ayon --version`` and ``--self-check``. Then option C:
 ayon-publish-core (ayon-core alone) is installed, the bundle's addons are uploaded to S3 (moto's
 server on 127.0.0.1 stands in for AWS), and activating the environment as a Deadline Cloud session
-would syncs them, so the same farm publish runs with the synced addons.
+would syncs them, so the same publish runs with the synced addons and adds the next versions.
 
-python (and boto3, for ayon-publish-core) come from a local channel made from the running
-interpreter and PyPI wheels (conda-forge may be out of reach); pass ``--channel conda-forge`` to
-use the real one (option C then needs moto installed). Everything is written to out/demo.
+python and the lock's run requirements (boto3, for ayon-publish-core) come from a local channel
+that ``ayon-conda local-channel`` makes from the running interpreter and PyPI wheels (conda-forge
+may be out of reach); pass ``--channel conda-forge`` to use the real one (option C then needs moto
+installed). Everything is written to out/demo.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -43,16 +45,28 @@ def step(title: str) -> None:
     print(f"\n=== {title}", flush=True)
 
 
+def shown(arg: str | Path) -> str:
+    """An argument as the printed command has it: paths below the repository relative to it."""
+    if isinstance(arg, Path) and arg.is_relative_to(ROOT):
+        return arg.relative_to(ROOT).as_posix()
+    return str(arg)
+
+
+def run(cmd: list[str | Path], env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess:
+    """Print ``cmd`` as it can be pasted (from the repository root, .venv/bin on PATH), then run exactly that."""
+    words = [shown(a) for a in cmd]
+    assignments = [f"{k}={shlex.quote(v)}" for k, v in (env or {}).items()]
+    print("$ " + " ".join([*assignments, shlex.join(words)]), flush=True)
+    argv = [sys.executable, "-m", "ayon_conda", *words[1:]] if words[0] == "ayon-conda" else words
+    return subprocess.run(argv, check=True, cwd=ROOT, env={**os.environ, **(env or {})}, **kwargs)
+
+
 def ayon_conda(*args: str | Path) -> None:
-    cmd = [sys.executable, "-m", "ayon_conda", *map(str, args)]
-    print("$ ayon-conda " + " ".join(map(str, args)), flush=True)
-    subprocess.run(cmd, check=True)
+    run(["ayon-conda", *args])
 
 
 def ayon_conda_json(*args: str | Path) -> dict:
-    cmd = [sys.executable, "-m", "ayon_conda", *map(str, args), "--json"]
-    print("$ ayon-conda " + " ".join(map(str, args)), flush=True)
-    return json.loads(subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout)
+    return json.loads(run(["ayon-conda", *args, "--json"], stdout=subprocess.PIPE, text=True).stdout)
 
 
 def main() -> int:
@@ -68,10 +82,11 @@ def main() -> int:
     channel_dir = OUT / "channel"
     env_prefix = OUT / "env"
 
-    step("pin the sample bundle")
-    pinned = ayon_conda_json("pin", ROOT / "examples/bundles/sample.json", "--config",
-                             ROOT / "examples/sample-components.yaml", "-o", lock)
-    print(f"{lock}: {pinned['exact_spec']}")
+    print("Commands are shown as they run from the repository root with .venv/bin on PATH "
+          "(source .venv/bin/activate).")
+    step("pin the sample bundle (its config, examples/bundles/sample.components.yaml, is found beside it)")
+    pinned = ayon_conda_json("pin", ROOT / "examples/bundles/sample.json", "-o", lock)
+    print(f"{shown(lock)}: {pinned['exact_spec']}")
 
     step("build the packages: ayon-publish and ayon-publish-core")
     ayon_conda("build", lock, "-o", dist)
@@ -80,10 +95,8 @@ def main() -> int:
 
     channel = args.channel
     if not channel:
-        step("make a local python channel from this interpreter")
-        from ayon_conda.dev.python_channel import make_python_channel
-
-        channel = make_python_channel(OUT / "python-channel")
+        step("make a local channel: python from this interpreter, the lock's run requirements from PyPI wheels")
+        channel = ayon_conda_json("local-channel", OUT / "local-channel", "--lock", lock)["channel"]
         print(channel)
 
     step("verify: install the package file with py-rattler into a throwaway environment and run ayon")
@@ -98,49 +111,60 @@ def main() -> int:
     ayon = env_prefix / ("Scripts/ayon.exe" if os.name == "nt" else "bin/ayon")
     with site_running() as site:
         step("the Deadline Cloud job's publish step with the installed ayon, into the AYON stand-in")
-        farm_publish(site, ayon, os.environ)
+        run([ayon, *PUBLISH_STEP])
+        show_versions(site)
 
         step("submission: resolve the bundle's exact package in the channel")
         ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", channel_dir)
 
         queue_session(channel_dir, channel)
-        option_c(core_package, channel if args.channel else None, site)
+        option_c(core_package, channel, site)
 
     step("done")
-    print(f"packages: {package}\n          {core_package}\nchannel: {channel_dir}\nenvironment: {env_prefix}")
+    print(f"packages: {shown(package)}\n          {shown(core_package)}\nchannel: {shown(channel_dir)}\n"
+          f"environment: {shown(env_prefix)}")
     return 0
+
+
+#: ``ayon`` arguments of the Deadline Cloud job's publish step, for the sample studio's project
+PUBLISH_STEP = ["addon", "deadline_cloud", "publish", "-p", "sample_project", "-f", "/shots/sh010", "-t", "lighting",
+                "-u", "sample-artist", "--product-base-type", "render", ROOT / "examples/publish/render"]
 
 
 @contextmanager
 def site_running() -> Iterator[AyonStandIn]:
     """The AYON stand-in serving the sample bundle, both sample addons and the sample project
-    (project sample_project, folder /shots/sh010, task lighting, user sample-artist), whose
-    publish root is out/demo/projects."""
+    (project sample_project, folder /shots/sh010, task lighting, user sample-artist, publish root
+    out/demo/projects); AYON_SERVER_URL and AYON_API_KEY point at it while it runs."""
     from ayon_conda.dev.ayon_standin.sample_site import sample_site
 
     bundle = json.loads((ROOT / "examples/bundles/sample.json").read_text())
     addons = [ROOT / "examples/addons/sample-ayon-core", ROOT / "examples/addons/sample-ayon-deadline-cloud"]
+    saved = {k: os.environ.get(k) for k in ("AYON_SERVER_URL", "AYON_API_KEY")}
     with sample_site(bundle, addons, OUT / "projects") as site:
-        print(f"AYON stand-in at {site.url}")
-        yield site
+        step("an AYON stand-in runs while the demo does; the next commands use it through:")
+        print(f"$ export AYON_SERVER_URL={site.url} AYON_API_KEY=<the stand-in's key>")
+        os.environ.update({"AYON_SERVER_URL": site.url, "AYON_API_KEY": site.api_key})
+        try:
+            yield site
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
 
 
-def farm_publish(site: AyonStandIn, ayon: Path, base_env: Mapping[str, str]) -> None:
-    """``ayon addon deadline_cloud publish`` of the sample render, then what the server holds."""
-    from ayon_conda.dev.ayon_standin.sample_site import FOLDER, PROJECT, TASK, USER
+def show_versions(site: AyonStandIn) -> None:
+    """What the server now holds: every version of the sample project, with its files."""
+    from ayon_conda.dev.ayon_standin.sample_site import PROJECT
 
-    env = {**base_env, "AYON_SERVER_URL": site.url, "AYON_API_KEY": site.api_key}
-    args = ["addon", "deadline_cloud", "publish", "-p", PROJECT, "-f", FOLDER, "-t", TASK, "-u", USER,
-            "--product-base-type", "render", str(ROOT / "examples/publish/render")]
-    print(f"$ AYON_SERVER_URL={site.url} AYON_API_KEY=... {ayon} {shlex.join(args)}", flush=True)
-    subprocess.run([str(ayon), *args], check=True, env=env)
-    versions = site.store.entities(PROJECT, "version")
     products = {p["id"]: p["name"] for p in site.store.entities(PROJECT, "product")}
+    versions = {v["id"]: v for v in site.store.entities(PROJECT, "version")}
     for repre in site.store.entities(PROJECT, "representation"):
-        version = next(v for v in versions if v["id"] == repre["versionId"])
-        print(f"server: {products[version['productId']]} v{version['version']:03d} by {version['author']}, "
-              f"{repre['name']}: {len(repre['files'])} files")
-    print(f"files: {OUT / 'projects'}")
+        version = versions[repre["versionId"]]
+        print(f"server: {products[version['productId']]} v{version['version']:03d} by {version['author']}: "
+              f"{repre['name']}, {len(repre['files'])} files in {shown(OUT / 'projects')}")
 
 
 def queue_session(channel_dir: Path, python_channel: str) -> None:
@@ -159,18 +183,17 @@ def queue_session(channel_dir: Path, python_channel: str) -> None:
     job, env_template = "channel/examples/check-ayon/template.yaml", "channel/queue-environment.yaml"
     params = [f"CondaPackages={values['CondaPackages']}", f"CondaChannels={values['CondaChannels']}",
               f"CondaEnvCacheDir={OUT / 'queue-env-cache'}"]
-    shown = ("Solved", "Creating the environment", "Created the environment", "Reusing the environment", "ayon-publish ")
+    wanted = ("Solved", "Creating the environment", "Created the environment", "Reusing the environment", "ayon-publish ")
     for _ in range(2):
-        print(f"$ openjd run {job} --environment {env_template} " + " ".join(f"-p '{p}'" for p in params), flush=True)
-        cmd = [openjd, "run", job, "--environment", env_template, *(a for p in params for a in ("-p", p))]
-        out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True, cwd=ROOT).stdout
+        cmd = [Path(openjd), "run", job, "--environment", env_template, *(a for p in params for a in ("-p", p))]
+        out = run(cmd, stdout=subprocess.PIPE, text=True).stdout
         for line in out.splitlines():
             text = line.split("\t", 1)[-1]
-            if text.startswith(shown):
+            if text.startswith(wanted):
                 print(f"  {text}")
 
 
-def option_c(core_package: Path, channel: str | None, site: AyonStandIn) -> None:
+def option_c(core_package: Path, channel: str, site: AyonStandIn) -> None:
     """ayon-publish-core on a worker: addons synced from S3 when the environment is activated."""
     try:
         import moto  # noqa: F401 - the S3 stand-in
@@ -178,39 +201,31 @@ def option_c(core_package: Path, channel: str | None, site: AyonStandIn) -> None
     except ImportError:
         step("option C skipped: moto (the S3 stand-in) is not installed")
         return
-    if channel is None:
-        step("option C: add boto3 (ayon-publish-core's run requirement) to the local channel, from PyPI wheels")
-        from importlib.metadata import version
-
-        from ayon_conda.dev.wheel_channel import add_wheel_packages
-
-        add_wheel_packages(OUT / "python-channel", [f"boto3=={version('boto3')}"])
-        channel = (OUT / "python-channel").as_uri()
-
     step("option C: install ayon-publish-core (ayon-core alone, with activation scripts)")
     prefix = OUT / "core-env"
     ayon_conda("verify", core_package, "--channel", channel, "--prefix", prefix)
 
-    with local_s3("demo-job-attachments"):  # moto's endpoint and credentials: no real AWS account
+    with local_s3("demo-job-attachments") as endpoint:  # moto's endpoint and credentials: no real AWS account
+        step("option C: an S3 stand-in (moto) runs while the demo does; the next commands use it through:")
+        stand_in = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
+                                               "AWS_DEFAULT_REGION")}
+        print("$ export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in stand_in.items()) + f"   # {endpoint}")
         step("option C: upload the bundle's addons to the queue's job attachments bucket")
-        ayon_conda("addons", "upload", ROOT / "examples/bundles/sample.json", "--config",
-                   ROOT / "examples/sample-components.yaml", "--to", "s3://demo-job-attachments/DeadlineCloud/ayon",
-                   "--exclude", "maya", "--exclude", "applications")
+        ayon_conda("addons", "upload", ROOT / "examples/bundles/sample.json", "--to",
+                   "s3://demo-job-attachments/DeadlineCloud/ayon", "--exclude", "maya", "--exclude", "applications")
 
         step("option C: activate as a Deadline Cloud session would, and publish with the synced addons")
-        env = {**os.environ, "CONDA_PREFIX": str(prefix), "DEADLINE_JA_S3_BUCKET": "demo-job-attachments",
+        env = {"CONDA_PREFIX": str(prefix), "DEADLINE_JA_S3_BUCKET": "demo-job-attachments",
                "DEADLINE_JA_ROOT_PREFIX": "DeadlineCloud", "AYON_BUNDLE_NAME": "sample-bundle-1",
                "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache")}
-        script = (f'source "{prefix}/etc/conda/activate.d/ayon-publish-core.sh" || exit 1\n'
-                  'echo "AYON_ADDONS_DIR=$AYON_ADDONS_DIR"\n'
-                  'env -0 > "$1"')
-        dump = OUT / "core-env.activated"
-        print("$ source .../activate.d/ayon-publish-core.sh", flush=True)
-        subprocess.run(["bash", "-c", script, "activate", str(dump)], check=True, env=env)
-        activated = dict(item.split("=", 1) for item in dump.read_text().split("\0") if "=" in item)
+        activate = shown(prefix / "etc/conda/activate.d/ayon-publish-core.sh")
+        publish = shlex.join([shown(prefix / "bin/ayon"), *map(shown, PUBLISH_STEP)])
+        script = f"source {activate} && echo AYON_ADDONS_DIR=$AYON_ADDONS_DIR && {publish}"
+        for attempt in ("cold cache", "warm cache"):
+            print(f"# {attempt}")
+            run(["bash", "-c", script], env=env)
         print((OUT / "addon-cache" / "logs" / "activate.log").read_text(), end="")
-        step("option C: the same publish step, with the deadline_cloud addon synced from S3")
-        farm_publish(site, prefix / "bin" / "ayon", activated)
+        show_versions(site)
 
 
 def _run() -> None:
@@ -221,6 +236,4 @@ def _run() -> None:
 
 
 if __name__ == "__main__":
-    from ayon_conda.shutdown import run_and_exit
-
-    run_and_exit(_run)  # this process indexes the python channel with py-rattler: see shutdown.py
+    _run()

@@ -14,7 +14,7 @@ from click.testing import CliRunner, Result
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "examples"
 SAMPLE_BUNDLE = EXAMPLES / "bundles" / "sample.json"
-SAMPLE_CONFIG = EXAMPLES / "sample-components.yaml"
+SAMPLE_CONFIG = EXAMPLES / "bundles" / "sample.components.yaml"
 SHARED = REPO.parent / "shared"
 
 
@@ -143,13 +143,9 @@ def sync_channel(tmp_path_factory: pytest.TempPathFactory) -> str:
     dependencies made from their PyPI wheels (ayon-publish-core's run requirements)."""
     from importlib.metadata import version
 
-    from ayon_conda.dev.python_channel import make_python_channel
-    from ayon_conda.dev.wheel_channel import add_wheel_packages
-
     channel = tmp_path_factory.mktemp("sync-channel")
-    make_python_channel(channel)
-    add_wheel_packages(channel, [f"boto3=={version('boto3')}"])  # the boto3 these tests run with
-    return channel.as_uri()
+    # the boto3 these tests run with
+    return json_out(run_cli("local-channel", channel, "--requirement", f"boto3=={version('boto3')}", "--json"))["channel"]
 
 
 @pytest.fixture(scope="session")

@@ -75,16 +75,26 @@ def copied_sample(tmp_path: Path) -> tuple[Path, Path]:
         shutil.copytree(EXAMPLES / "addons" / name, tmp_path / name)
     config = tmp_path / "components.yaml"
     shutil.copyfile(SAMPLE_CONFIG, config)
-    config.write_text(config.read_text().replace("path: addons/", "path: ").replace("../recipe/", str(SAMPLE_CONFIG.parents[1] / "recipe") + "/"))
+    config.write_text(config.read_text().replace("path: ../addons/", "path: ")
+                      .replace("../../recipe/", str(SAMPLE_CONFIG.parents[2] / "recipe") + "/"))
     lock = tmp_path / "l.json"
     run_cli("pin", SAMPLE_BUNDLE, "--config", config, "-o", lock, "-q")
     return lock, tmp_path / "sample-ayon-core"
 
 
-def test_changed_addon_source_is_refused_at_build(copied_sample, tmp_path: Path):
+def test_changed_addon_source_is_refused_at_build(copied_sample, tmp_path: Path, isolated_cache: Path):
+    """The build takes a path source from the copy pin kept (not from where it was): a changed copy is refused."""
     lock, core = copied_sample
-    (core / "client" / "ayon_core" / "version.py").write_text('__version__ = "tampered"\n')
-    refused(run_cli("build", lock, "-o", tmp_path / "dist", code=1), "addon core 1.9.0-sample.1", "sha256 mismatch")
+    (core / "client" / "ayon_core" / "version.py").write_text('__version__ = "changed after the pin"\n')
+    sha = next(a["source"]["sha256"] for a in json.loads(lock.read_text())["addons"] if a["name"] == "core")
+    kept = isolated_cache / "path-sources" / sha / "sample-ayon-core"
+    version_py = kept / "client" / "ayon_core" / "version.py"
+    original = version_py.read_text()
+    version_py.write_text('__version__ = "tampered"\n')
+    try:
+        refused(run_cli("build", lock, "-o", tmp_path / "dist", code=1), "addon core 1.9.0-sample.1", "sha256 mismatch")
+    finally:
+        version_py.write_text(original)
     assert_nothing_in(tmp_path / "dist")
 
 

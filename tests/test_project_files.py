@@ -48,7 +48,7 @@ def test_readme_commands_exist_and_ci_runs_the_test_command():
 
 def test_shipped_configs_load():
     real = load_config(REPO / "recipe" / "components.yaml")
-    sample = load_config(REPO / "examples" / "sample-components.yaml")
+    sample = load_config(REPO / "examples" / "bundles" / "sample.components.yaml")
     for config in (real, sample):
         assert config.bake == ("core", "deadline_cloud")
         assert config.conda_names["pillow"] == "pillow"
@@ -78,5 +78,5 @@ def test_every_command_and_option_has_help():
 
 def test_exit_codes_are_documented():
     text = run_cli("--help").output
-    for code in ("0", "1", "2", "3"):
+    for code in ("0", "1", "2", "3", "4"):
         assert re.search(rf"^\s+{code}\s+\S", text, re.M), code

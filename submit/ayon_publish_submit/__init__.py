@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .errors import UserError
+from .errors import Unreachable, UserError
 from .publish_step import add_publish_step_environment
 from .submission import NoMatch, NotCompatible, Resolution, job_package, queue_parameters, resolve, spec_for_bundle
 
@@ -27,5 +27,5 @@ __version__ = "0.1.0"
 #: AYON addon's ``get_publish_plugin_paths``).
 PYBLISH_PLUGINS = str(Path(__file__).with_name("pyblish_plugins"))
 
-__all__ = ["PYBLISH_PLUGINS", "NoMatch", "NotCompatible", "Resolution", "UserError", "add_publish_step_environment",
-           "job_package", "queue_parameters", "resolve", "spec_for_bundle"]
+__all__ = ["PYBLISH_PLUGINS", "NoMatch", "NotCompatible", "Resolution", "Unreachable", "UserError",
+           "add_publish_step_environment", "job_package", "queue_parameters", "resolve", "spec_for_bundle"]

@@ -17,9 +17,10 @@ APP = "ayon-conda"
 def cache_dir() -> Path:
     """The cache root.
 
-    >>> import os; os.environ["AYON_CONDA_CACHE_DIR"] = "/tmp/c"; str(cache_dir())
+    >>> import os; saved = os.environ.get("AYON_CONDA_CACHE_DIR"); os.environ["AYON_CONDA_CACHE_DIR"] = "/tmp/c"
+    >>> str(cache_dir())
     '/tmp/c'
-    >>> del os.environ["AYON_CONDA_CACHE_DIR"]
+    >>> _ = os.environ.pop("AYON_CONDA_CACHE_DIR") if saved is None else os.environ.update(AYON_CONDA_CACHE_DIR=saved)
     """
     env = os.environ.get("AYON_CONDA_CACHE_DIR")
     if env:

@@ -14,8 +14,9 @@ is the whole index again, and reading it would need a msgpack decoder in the DCC
 
 **Package metadata.** ``info/about.json`` (what a package bakes, its AYON server, launcher and
 python ranges) is not in repodata; :mod:`ayon_publish_submit.package_about` reads it with range requests
-and it is cached by the package's sha256 in ``<cache>/package-info/``: published files never
-change (channels are append-only), so a cached entry never needs revalidating.
+(up to ``remote.CONCURRENT_REQUESTS`` at once, from a thread pool) and it is cached by the
+package's sha256 in ``<cache>/package-info/``: published files never change (channels are
+append-only), so a cached entry never needs revalidating.
 """
 
 from __future__ import annotations
@@ -32,12 +33,11 @@ from typing import Any
 
 from .errors import UserError
 from .package_about import PackageAbout, read_about, zstd_decompress
-from .remote import Counters, Missing, Remote, open_remote
+from .remote import CONCURRENT_REQUESTS, Counters, Missing, Remote, open_remote
 
 SUBDIR = "noarch"
 REPODATA = "repodata.json"
 REPODATA_ZST = "repodata.json.zst"
-_INFO_WORKERS = 8
 
 # Parsed indexes of this process, by (channel URL, file, ETag): a warm read does not parse.
 _parsed: dict[tuple[str, str, str], tuple[PackageRecord, ...]] = {}
@@ -222,8 +222,10 @@ class Channel:
     def about(self, record: PackageRecord) -> PackageAbout:
         """``info/about.json`` and ``info/index.json`` of ``record``: from the cache, else read."""
         cached = self.cached_about(record)
-        if cached is not None:
-            return cached
+        return cached if cached is not None else self._read_about(record)
+
+    def _read_about(self, record: PackageRecord) -> PackageAbout:
+        """Read ``record``'s metadata from the channel and cache it."""
         found = read_about(self.remote, f"{SUBDIR}/{record.filename}", record.size)
         try:
             _write_atomic(self._about_path(record), json.dumps(found.to_json()).encode())
@@ -247,8 +249,8 @@ class Channel:
         if missing:
             from concurrent.futures import ThreadPoolExecutor
 
-            with ThreadPoolExecutor(max_workers=_INFO_WORKERS) as pool:
-                for record, about in zip(missing, pool.map(self.about, missing)):
+            with ThreadPoolExecutor(max_workers=CONCURRENT_REQUESTS) as pool:
+                for record, about in zip(missing, pool.map(self._read_about, missing)):
                     found[record.filename] = about
                     if done:
                         done(1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from os import PathLike
 
 EXIT_ERROR = 1  # ayon-conda's exit code for a UserError (documented there)
+EXIT_UNREACHABLE = 4  # ... and for an Unreachable one
 
 
 class UserError(Exception):
@@ -31,3 +32,10 @@ class UserError(Exception):
     def line(self) -> str:
         text = f"{self.subject}: {self.problem}"
         return f"{text}; {self.fix}" if self.fix else text
+
+
+class Unreachable(UserError):
+    """A channel, server or network that cannot be reached or read, or credentials that are
+    missing or refused: the input may be right, the place it names cannot be used from here."""
+
+    exit_code = EXIT_UNREACHABLE

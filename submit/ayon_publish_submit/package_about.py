@@ -16,6 +16,7 @@ The ``info`` tarball is zstd-compressed: Python 3.14's ``compression.zstd``, els
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 from collections.abc import Callable, Mapping
@@ -29,13 +30,13 @@ from .remote import Fetched, Remote
 TAIL_BYTES = 64 * 1024
 #: Room for a local file header's variable part beyond what the central directory says.
 _HEADER_SLACK = 1024
+#: What is read from a package's info tarball.
+_WANTED = ("info/index.json", "info/about.json")
 
 
-def zstd_decompress() -> Callable[[bytes], bytes] | None:
-    """zstd decompression from the standard library (3.14+) or backports.zstd, else None.
-
-    The function returned raises ValueError for data that is not zstd.
-    """
+@functools.cache  # a failed import is not cached by Python: look once per process
+def _zstd() -> Any:
+    """The zstd module of the standard library (3.14+) or backports.zstd, else None."""
     try:
         from compression import zstd  # novermin (Python 3.14; the ImportError is the point)
     except ImportError:
@@ -43,6 +44,17 @@ def zstd_decompress() -> Callable[[bytes], bytes] | None:
             from backports import zstd
         except ImportError:
             return None
+    return zstd
+
+
+def zstd_decompress() -> Callable[[bytes], bytes] | None:
+    """zstd decompression from the standard library (3.14+) or backports.zstd, else None.
+
+    The function returned raises ValueError for data that is not zstd.
+    """
+    zstd = _zstd()
+    if zstd is None:
+        return None
 
     def decompress(data: bytes) -> bytes:
         try:
@@ -53,12 +65,13 @@ def zstd_decompress() -> Callable[[bytes], bytes] | None:
     return decompress
 
 
-def require_zstd(subject: str) -> Callable[[bytes], bytes]:
-    decompress = zstd_decompress()
-    if decompress is None:
+def require_zstd(subject: str) -> Any:
+    """The zstd module, or a one-line error naming ``subject``."""
+    zstd = _zstd()
+    if zstd is None:
         raise UserError(subject, "reading its package metadata needs a zstd decoder, which this Python does not have",
                         "install backports.zstd for it (Python 3.14 has one built in)")
-    return decompress
+    return zstd
 
 
 class RangeFile(io.RawIOBase):
@@ -191,7 +204,7 @@ def read_about(remote: Remote, path: str, size: int) -> PackageAbout:
     import zipfile
 
     url = remote.file_url(path)
-    decompress = require_zstd(url)
+    zstd = require_zstd(url)
     view = RangeFile(lambda start, end: remote.get_range(path, start, end), size, url)
     view.load(size - TAIL_BYTES, size)
     try:
@@ -203,14 +216,20 @@ def read_about(remote: Remote, path: str, size: int) -> PackageAbout:
             header = 30 + len(member.filename.encode()) + len(member.extra) + _HEADER_SLACK
             view.load(member.header_offset, member.header_offset + header + member.compress_size)
             blob = archive.read(member)
-        with tarfile.open(fileobj=io.BytesIO(decompress(blob))) as tar:
-            found = {}
-            for name in ("info/index.json", "info/about.json"):
-                handle = tar.extractfile(name)
-                if handle is None:
-                    raise KeyError(name)
-                found[name] = json.loads(handle.read())
-    except (zipfile.BadZipFile, tarfile.TarError, KeyError, ValueError, EOFError) as exc:
+        # Streamed, uncompressed tar ("r|"): decompress and read only up to the two files wanted
+        # (a package's info/ also holds paths.json and the recipe, which can be far larger).
+        found = {}
+        with zstd.ZstdFile(io.BytesIO(blob)) as stream, tarfile.open(fileobj=stream, mode="r|") as tar:
+            for entry in tar:
+                if entry.name in _WANTED:
+                    handle = tar.extractfile(entry)
+                    found[entry.name] = json.loads(handle.read() if handle else b"")
+                    if len(found) == len(_WANTED):
+                        break
+        missing = [name for name in _WANTED if name not in found]
+        if missing:
+            raise KeyError(missing[0])
+    except (zipfile.BadZipFile, tarfile.TarError, KeyError, ValueError, EOFError, zstd.ZstdError) as exc:
         raise UserError(url, f"cannot read its package metadata ({type(exc).__name__}: {exc})",
                              "the channel holds a broken package: remove it from the index") from None
     return PackageAbout(found["info/index.json"], found["info/about.json"], view.last_modified)

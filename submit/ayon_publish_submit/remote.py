@@ -30,9 +30,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
+from .errors import Unreachable, UserError
 
 TIMEOUT = 20  # seconds, per connection attempt / read
+#: Requests one channel reader keeps in flight at once (package metadata of many packages): a
+#: request spends most of its time waiting for the network, so more overlap pays, up to a bound
+#: that keeps a server and the local connection pool reasonable.
+CONCURRENT_REQUESTS = 32
 _FIX_CHANNEL = "check --channel (s3://bucket/prefix, https://host/path or a directory) and the network"
 
 
@@ -166,12 +170,12 @@ class HttpRemote(Remote):
             if exc.code == 404:
                 raise Missing(url, "not found (HTTP 404)", _FIX_CHANNEL) from None
             if exc.code in (401, 403):
-                raise UserError(url, f"access denied (HTTP {exc.code})",
-                                     "the channel must be readable from here; check its URL and access") from None
-            raise UserError(url, f"HTTP {exc.code} {exc.reason}", _FIX_CHANNEL) from None
+                raise Unreachable(url, f"access denied (HTTP {exc.code})",
+                                  "the channel must be readable from here; check its URL and access") from None
+            raise Unreachable(url, f"HTTP {exc.code} {exc.reason}", _FIX_CHANNEL) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
-            raise UserError(url, f"cannot reach the channel ({reason})", _FIX_CHANNEL) from None
+            raise Unreachable(url, f"cannot reach the channel ({reason})", _FIX_CHANNEL) from None
         self._count(len(data))
         return status, data, response_headers
 

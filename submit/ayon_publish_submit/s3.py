@@ -17,7 +17,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import UserError
+from .errors import Unreachable, UserError
 
 
 @dataclass(frozen=True)
@@ -67,9 +67,12 @@ def client(endpoint_url: str | None = None, region: str | None = None, aws_sessi
     """A boto3 S3 client (credentials from the standard chain; never passed in here)."""
     from botocore.config import Config
 
+    from .remote import CONCURRENT_REQUESTS
+
     endpoint = endpoint_from_env(endpoint_url)
     config = Config(
         s3={"addressing_style": "path"} if endpoint else {},
+        max_pool_connections=CONCURRENT_REQUESTS,  # a connection for each concurrent range request
         retries={"max_attempts": 3, "mode": "standard"},
         connect_timeout=10,
         read_timeout=60,
@@ -78,11 +81,12 @@ def client(endpoint_url: str | None = None, region: str | None = None, aws_sessi
 
 
 def no_credentials(location: str) -> UserError:
-    return UserError(location, "no AWS credentials found", "set AWS_PROFILE, or run with a role that can reach the bucket")
+    return Unreachable(location, "no AWS credentials found", "set AWS_PROFILE, or run with a role that can reach the bucket")
 
 
 def explain(exc: Exception, location: str) -> UserError:
-    """One line for a boto3/botocore failure about ``location``."""
+    """One line for a boto3/botocore failure about ``location``: :class:`Unreachable` unless the
+    location itself is wrong (no such bucket) or the bucket refuses a request option (ACLs)."""
     from botocore.exceptions import (
         ClientError,
         EndpointConnectionError,
@@ -93,7 +97,7 @@ def explain(exc: Exception, location: str) -> UserError:
     if isinstance(exc, (NoCredentialsError, PartialCredentialsError)):
         return no_credentials(location)
     if isinstance(exc, EndpointConnectionError):
-        return UserError(location, f"cannot reach the S3 endpoint ({exc.kwargs.get('endpoint_url', '')})",
+        return Unreachable(location, f"cannot reach the S3 endpoint ({exc.kwargs.get('endpoint_url', '')})",
                               "check --endpoint-url / AWS_ENDPOINT_URL and the network")
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
@@ -101,11 +105,11 @@ def explain(exc: Exception, location: str) -> UserError:
         if code == "NoSuchBucket":
             return UserError(location, "the bucket does not exist", "create it, or fix the bucket name")
         if code in ("AccessDenied", "AllAccessDisabled", "403") or status == 403:
-            return UserError(location, "access denied", "the credentials in use need access to this bucket and prefix")
+            return Unreachable(location, "access denied", "the credentials in use need access to this bucket and prefix")
         if code in ("InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken"):
-            return UserError(location, f"the AWS credentials were refused ({code})", "refresh or fix the credentials")
+            return Unreachable(location, f"the AWS credentials were refused ({code})", "refresh or fix the credentials")
         if code == "AccessControlListNotSupported":
             return UserError(location, "the bucket does not accept ACLs (Object Ownership: bucket owner enforced)",
                                   "drop --public and let a bucket policy grant anonymous read (channel/README.md)")
-        return UserError(location, f"S3 error {code or status}", "check the bucket and your access")
-    return UserError(location, f"S3 request failed ({type(exc).__name__}: {exc})", "check the endpoint and the network")
+        return Unreachable(location, f"S3 error {code or status}", "check the bucket and your access")
+    return Unreachable(location, f"S3 request failed ({type(exc).__name__}: {exc})", "check the endpoint and the network")

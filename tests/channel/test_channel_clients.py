@@ -90,5 +90,5 @@ def test_public_bucket_is_installable_anonymously_private_is_not(moto_s3, sample
                            "-c", python_channel, "--json"))
     _installs_and_runs(out, sample_package)
     line = error_line(run_cli("verify", "--spec", _spec(sample_package), "-c", f"{moto_s3.endpoint_url}/{private}/conda",
-                              "-c", python_channel, code=3))
-    assert "cannot solve" in line and "403" in line, line
+                              "-c", python_channel, code=4))  # cannot be read: not "does not install"
+    assert f"{private}/conda: cannot be read" in line and "403" in line, line

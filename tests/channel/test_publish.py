@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 from conftest import error_line, json_out, run_cli
-from support.channel_check import assert_valid, assert_views_agree, packages_in
+from support.channel_check import INDEX, assert_valid, assert_views_agree, dir_files, packages_in
 
 
 def test_packages_go_to_their_subdir_and_are_indexed(channel, tiny):
@@ -112,6 +112,27 @@ def test_file_url_channel(tmp_path, tiny):
     root = tmp_path / "served"
     run_cli("publish", tiny("alpha"), "--channel", root.as_uri())
     assert json.loads((root / "noarch" / "repodata.json").read_text())["packages.conda"]
+
+
+def _stray(files: dict[str, bytes], packages: set[str]) -> list[str]:
+    """Files of a channel that are neither packages nor index files nor shards."""
+    return [f for f in files if f.rpartition("/")[2] not in (*INDEX, *packages) and "/shards/" not in f]
+
+
+def test_directory_channel_holds_packages_and_index_only(tmp_path, tiny):
+    """The indexers' lock sits beside the channel; a second publish keeps the shards of the first."""
+    root = tmp_path / "channel"
+    first, second = tiny("alpha"), tiny("beta")
+    run_cli("publish", first, "--channel", root)
+    shards = {p.name: p.stat().st_ino for p in (root / "noarch" / "shards").iterdir()}
+    run_cli("publish", second, "--channel", root)
+    files = dir_files(root)
+    assert assert_valid(files) == {"noarch": {first.name, second.name}}
+    assert _stray(files, {first.name, second.name}) == []
+    assert (tmp_path / ".channel.ayon-conda-index.lock").is_file()
+    assert {p.name: p.stat().st_ino for p in (root / "noarch" / "shards").iterdir() if p.name in shards} == shards
+    run_cli("mirror", root, tmp_path / "copy")
+    assert _stray(dir_files(tmp_path / "copy"), {first.name, second.name}) == []
 
 
 # -- S3 specifics ---------------------------------------------------------------------------------

@@ -57,7 +57,7 @@ def test_no_credentials(moto_s3, tiny, monkeypatch):
         monkeypatch.delenv(key)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     refused(run_cli("publish", tiny("alpha"), "--channel", f"s3://{bucket}/conda",
-                           "--endpoint-url", moto_s3.endpoint_url, code=1),
+                           "--endpoint-url", moto_s3.endpoint_url, code=4),
                    f"s3://{bucket}/conda", "no AWS credentials found", "AWS_PROFILE")
     assert moto_s3.keys(bucket) == []
 
@@ -72,7 +72,7 @@ def test_access_denied(moto_s3, tiny, denied):
     moto_s3.client().put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
     try:
         refused(run_cli("publish", tiny("beta"), "--channel", f"s3://{bucket}/conda",
-                               "--endpoint-url", moto_s3.endpoint_url, code=1),
+                               "--endpoint-url", moto_s3.endpoint_url, code=4),
                        f"s3://{bucket}/conda/noarch/beta-1.0-h0_0.conda", "access denied")
     finally:
         moto_s3.client().delete_bucket_policy(Bucket=bucket)
@@ -82,7 +82,7 @@ def test_access_denied(moto_s3, tiny, denied):
 def test_endpoint_down(moto_s3, tiny):
     bucket = moto_s3.new_bucket()
     refused(run_cli("publish", tiny("alpha"), "--channel", f"s3://{bucket}/conda",
-                           "--endpoint-url", "http://127.0.0.1:9", code=1),
+                           "--endpoint-url", "http://127.0.0.1:9", code=4),
                    f"s3://{bucket}/conda", "cannot reach the S3 endpoint", "--endpoint-url")
     assert moto_s3.keys(bucket) == []
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from ayon_publish_submit.pin_scheme import Pin, addon_set_text, conda_version, spec_for_addons
-from conftest import SAMPLE_BUNDLE, SAMPLE_CONFIG, json_out, run_cli
+from conftest import EXAMPLES, REPO, SAMPLE_BUNDLE, SAMPLE_CONFIG, error_line, json_out, refused, run_cli
 from support.factories import core_setup, make_addon, make_bundle, make_config
 
 pytestmark = pytest.mark.network  # uv resolves against PyPI
@@ -68,6 +68,54 @@ def test_pinning_twice_gives_the_same_bytes(sample_lock: Path):
     assert again.read_bytes() == sample_lock.read_bytes()
 
 
+def test_the_sample_bundle_finds_its_config(sample_lock: Path, tmp_path: Path):
+    result = run_cli("pin", SAMPLE_BUNDLE, "-o", tmp_path / "l.json")
+    assert "Component config: " in result.stderr and "sample.components.yaml (found beside the bundle)" in result.stderr
+    assert (tmp_path / "l.json").read_bytes() == sample_lock.read_bytes()
+
+
+def test_a_source_that_cannot_be_had_names_the_config_and_how_to_choose_another(tmp_path: Path, monkeypatch):
+    bundle = tmp_path / "sample.json"  # no config beside it: the default, whose sources are on GitHub
+    shutil.copyfile(SAMPLE_BUNDLE, bundle)
+    monkeypatch.delenv("AYON_CONDA_CONFIG", raising=False)
+    for proxy in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.setenv(proxy, "http://127.0.0.1:9")  # GitHub cannot be reached
+    line = refused(run_cli("pin", bundle, "-o", tmp_path / "l.json", code=4),
+                   "github.com/ynput/ayon-core", "recipe/components.yaml (the default)", "--config PATH or AYON_CONDA_CONFIG")
+    assert "the source of addon core" in line
+    config = make_config(tmp_path / "studio.yaml", {"core": {"client_dir": "ayon_core", "source": {"path": "missing"}},
+                                                      "deadline_cloud": {"client_dir": "ayon_deadline_cloud",
+                                                                         "source": {"path": "missing"}}})
+    monkeypatch.setenv("AYON_CONDA_CONFIG", str(config))
+    refused(run_cli("pin", bundle, "-o", tmp_path / "l.json", code=1),
+            "no such file or directory", "studio.yaml (given by AYON_CONDA_CONFIG)", "--config PATH")
+    assert not (tmp_path / "l.json").exists()
+
+
+def test_same_sources_give_the_same_lock_and_package_wherever_pinned(sample_lock: Path, sample_package: Path,
+                                                                      tmp_path: Path, monkeypatch):
+    """Another checkout, another working directory, another lock location, another cache (machine)."""
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(EXAMPLES, elsewhere / "examples")
+    shutil.copytree(REPO / "recipe", elsewhere / "recipe")  # the config's conda_names file
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "machine-b"))
+    run_cli("pin", "../elsewhere/examples/bundles/sample.json", "-o", "b.lock.json", "-q")  # config: beside the bundle
+    assert (work / "b.lock.json").read_bytes() == sample_lock.read_bytes()
+    built = json_out(run_cli("build", "b.lock.json", "-o", "dist", "--json"))
+    assert Path(built["path"]).read_bytes() == sample_package.read_bytes()
+
+    # a third machine builds from a wheelhouse, which holds the path sources too
+    run_cli("fetch", "b.lock.json", "--wheelhouse", "wheelhouse", "-q")
+    monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "machine-c"))
+    line = error_line(run_cli("build", "b.lock.json", "-o", "dist-c", code=1))
+    assert "addon core 1.9.0-sample.1 (sample-ayon-core)" in line and "ayon-conda fetch" in line
+    built = json_out(run_cli("build", "b.lock.json", "-o", "dist-c", "--offline", "--wheelhouse", "wheelhouse", "--json"))
+    assert Path(built["path"]).read_bytes() == sample_package.read_bytes()
+
+
 def test_pin_json_output_and_build_number(tmp_path: Path):
     result = run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", tmp_path / "l.json",
                      "--build-number", "4", "--json")
@@ -121,7 +169,7 @@ def test_extra_addon_is_baked_when_configured(tmp_path: Path):
 
 
 def test_known_sha256_in_config_is_enforced(tmp_path: Path):
-    shutil.copytree(SAMPLE_CONFIG.parent / "addons" / "sample-ayon-core", tmp_path / "core-src")
+    shutil.copytree(EXAMPLES / "addons" / "sample-ayon-core", tmp_path / "core-src")
     config = make_config(tmp_path / "c.yaml", {"core": {"client_dir": "ayon_core", "source": {
         "path": "core-src", "sha256": {"1.9.0-sample.1": "0" * 64}}}})
     bundle = make_bundle(tmp_path / "b.json", {"core": "1.9.0-sample.1"})

@@ -67,13 +67,13 @@ def test_pin_from_the_staging_bundle_that_is_not_set(server, server_config, tmp_
 
 def test_pin_needs_an_api_key(server, server_config, tmp_path: Path, monkeypatch):
     monkeypatch.delenv("AYON_API_KEY", raising=False)
-    line = error_line(run_cli("pin", "--server", server.url, "--config", server_config, "-o", tmp_path / "l.json", code=1))
+    line = error_line(run_cli("pin", "--server", server.url, "--config", server_config, "-o", tmp_path / "l.json", code=4))
     assert "AYON_API_KEY" in line
 
 
 def test_wrong_api_key_is_refused(server, server_config, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("AYON_API_KEY", "not-the-key")
-    result = run_cli("pin", "--server", server.url, "--config", server_config, "-o", tmp_path / "l.json", code=1)
+    result = run_cli("pin", "--server", server.url, "--config", server_config, "-o", tmp_path / "l.json", code=4)
     assert "the API key was refused" in error_line(result)
     assert "not-the-key" not in result.output
 
@@ -83,7 +83,7 @@ def test_server_down(server_config, tmp_path: Path, monkeypatch):
         standin.down = True
         monkeypatch.setenv("AYON_API_KEY", standin.api_key)
         url = standin.url
-        line = error_line(run_cli("pin", "--server", url, "--config", server_config, "-o", tmp_path / "l.json", code=1))
+        line = error_line(run_cli("pin", "--server", url, "--config", server_config, "-o", tmp_path / "l.json", code=4))
     assert url in line and "check --server" in line
     assert not (tmp_path / "l.json").exists()
 

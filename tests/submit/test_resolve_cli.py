@@ -70,18 +70,19 @@ def test_resolve_from_an_ayon_server(ayon_channel, monkeypatch):
         assert "a project overrides only the production or staging bundle" in line
 
 
-@pytest.mark.parametrize(("case", "message"), [
-    ("missing bucket", "the bucket does not exist"),
-    ("not a channel", "has no noarch/repodata.json"),
-    ("endpoint down", "cannot reach the S3 endpoint"),
-    ("no credentials", "no AWS credentials found"),
-    ("bundle without core", "bundle 'prod-2026-10' has no 'core' addon"),
-    ("no match", "no package for bundle 'prod-2026-10'"),
-    ("bad server version", "'1.9' is not a semantic version"),
-    ("project without server", "--project: needs the bundle from a server"),
-    ("no bundle", "no bundle given"),
+@pytest.mark.parametrize(("case", "message", "code"), [
+    ("missing bucket", "the bucket does not exist", 1),
+    ("not a channel", "has no noarch/repodata.json", 1),
+    ("endpoint down", "cannot reach the S3 endpoint", 4),
+    ("no credentials", "no AWS credentials found", 4),
+    ("bundle without core", "bundle 'prod-2026-10' has no 'core' addon", 1),
+    ("no match", "no package for bundle 'prod-2026-10'", 1),
+    ("bad server version", "'1.9' is not a semantic version", 1),
+    ("project without server", "--project: needs the bundle from a server", 1),
+    ("no bundle", "no bundle given", 1),
 ])
-def test_resolve_errors_are_one_line(case: str, message: str, ayon_channel, moto_s3, tmp_path: Path, monkeypatch):
+def test_resolve_errors_are_one_line(case: str, message: str, code: int, ayon_channel, moto_s3, tmp_path: Path,
+                                     monkeypatch):
     bundle = _bundle_file(tmp_path, {"deadline_cloud": "0.2.0"} if case == "bundle without core" else
                           {"core": "1.9.0", "deadline_cloud": "9.9.9"} if case == "no match" else PROD)
     channel = _s3(ayon_channel)
@@ -105,6 +106,6 @@ def test_resolve_errors_are_one_line(case: str, message: str, ayon_channel, moto
         extra = ["--project", "Show"]
     args = [] if case == "no bundle" else [bundle]
     monkeypatch.delenv("AYON_SERVER_URL", raising=False)
-    result = run_cli("resolve", *args, *channel, *extra, code=1)
+    result = run_cli("resolve", *args, *channel, *extra, code=code)
     assert message in error_line(result)
     assert result.stdout == ""

@@ -48,7 +48,7 @@ def test_spec_for_bundle_is_the_spec_the_build_pinned(sample_lock: Path):
 
 
 def test_default_bake_is_what_the_shipped_configs_bake():
-    for config in ("recipe/components.yaml", "examples/sample-components.yaml"):
+    for config in ("recipe/components.yaml", "examples/bundles/sample.components.yaml"):
         assert load_config(REPO / config).bake == DEFAULT_BAKE
 
 

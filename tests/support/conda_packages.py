@@ -11,12 +11,21 @@ Everything else under ``info/`` is the tool's own: ``about.json`` (each tool add
 channels and environment), ``recipe/`` (the recipe the tool built from), ``test/`` or
 ``tests/`` (the recipe's tests), ``hash_input.json``, ``files`` order and ``paths.json`` entry
 fields beyond path and sha256 (e.g. ``no_link``, ``path_type`` spelling).
+
+:func:`untrue_records` checks what a tool may rewrite behind the wheels' backs: every
+``*.dist-info/RECORD`` in the payload must name the files beside it with their real hashes.
+(Lines for a wheel's console scripts point outside, ``../.discard/scripts/``: staging does not
+ship them, so they are not checked.)
 """
 
 from __future__ import annotations
 
+import base64
+import csv
+import hashlib
+import io
 import json
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from conda_package_streaming.package_streaming import stream_conda_component
@@ -32,11 +41,11 @@ TOOL_SET_INDEX_FIELDS = {
 _UNSET = (None, [], {}, "")
 
 
-def read_info(path: Path) -> dict[str, bytes]:
-    """The files under ``info/`` of a ``.conda`` package."""
+def read_info(path: Path, component: str = "info") -> dict[str, bytes]:
+    """The files under ``info/`` of a ``.conda`` package (``component="pkg"``: the others)."""
     files: dict[str, bytes] = {}
     with open(path, "rb") as fh:
-        for tar, member in stream_conda_component(path.name, fh, "info"):
+        for tar, member in stream_conda_component(path.name, fh, component):
             if member.isfile():
                 files[member.name] = tar.extractfile(member).read()
     return files
@@ -70,4 +79,24 @@ def differences(native: Path, other: Path) -> list[str]:
     la, lb = (json.loads(x["info/link.json"]) for x in (a, b))
     if la != lb:
         found.append(f"link.json: {la} != {lb}")
+    return found
+
+
+def untrue_records(path: Path) -> list[str]:
+    """Every ``RECORD`` line of the package's vendored distributions whose file is missing or
+    has another sha256 or size (empty: every RECORD is true). Also fails on a package without any.
+    Lines for files outside the vendored directory (discarded console scripts) are skipped."""
+    files = read_info(path, "pkg")
+    records = [name for name in files if name.endswith(".dist-info/RECORD")]
+    found = [] if records else ["no *.dist-info/RECORD in the payload"]
+    for record in records:
+        root = PurePosixPath(record).parent.parent  # RECORD paths are relative to site-packages
+        for row in csv.reader(io.StringIO(files[record].decode())):
+            if not row or not row[1] or row[0].startswith("../"):
+                continue  # RECORD itself carries no hash; console scripts are not shipped
+            name, digest, size = row[0], row[1], row[2]
+            data = files.get(str(root / name))
+            actual = "sha256=" + base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode() if data is not None else None
+            if actual != digest or (data is not None and str(len(data)) != size):
+                found.append(f"{record}: {name} {digest} != {actual or 'missing'}")
     return found

@@ -176,7 +176,10 @@ def upload_addons(
         _checked("addon", name, origin)
         _checked("version", version, origin)
         progress.step(f"Fetching addon {name} {version} ({addon.source.kind})")
-        _, tree = sources.pin(addon, version, Path.cwd())
+        try:
+            _, tree = sources.pin(addon, version)
+        except AyonCondaError as exc:
+            raise config.source_error(exc, name) if name in config.addons else exc from None
         check_version(tree, version, origin)
         client_dir = addon.client_dir or find_client_dir(tree, origin)
         uploaded.append(_upload_addon(client, location, name, version, tree, client_dir, progress))

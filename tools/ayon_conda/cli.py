@@ -6,6 +6,7 @@ object on stdout instead. Failures the user can fix print one line and exit non-
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -17,19 +18,76 @@ from typing import Any
 import click
 
 from ayon_conda import __version__
-from ayon_conda.errors import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, AyonCondaError
+from ayon_conda.errors import (
+    EXIT_CHECK_FAILED,
+    EXIT_ERROR,
+    EXIT_OK,
+    EXIT_UNREACHABLE,
+    EXIT_USAGE,
+    AyonCondaError,
+)
 from ayon_conda.progress import Progress
 
-EXIT_CODES = f"""Exit codes:
+EXIT_CODES = f"""Exit codes (each failure is one line on stderr naming the input, channel or host):
 
 \b
   {EXIT_OK}  success
-  {EXIT_ERROR}  bad input, configuration or environment (the message names it and what to do)
+  {EXIT_ERROR}  bad input or configuration (the message says what to do)
   {EXIT_USAGE}  command line usage error
   {EXIT_CHECK_FAILED}  verify, release: the package does not install or its 'ayon' does not run
+  {EXIT_UNREACHABLE}  a channel, AYON server or package index cannot be reached or read, or
+     credentials are missing or refused (AWS, AYON_API_KEY)
 """
 
 _PathArg = functools.partial(click.Path, path_type=Path)
+
+
+class _HelpFormatter(click.HelpFormatter):
+    """click's help layout, except that a word is never broken: a URL, path or command longer
+    than the column overflows it, and no line breaks at a hyphen inside a word. (click wraps
+    with a ``TextWrapper`` that breaks both; it offers no option, so its class is swapped for
+    one that does not while this formatter writes.)"""
+
+    def write_text(self, text: str) -> None:
+        with _whole_words():
+            super().write_text(text)
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        with _whole_words():
+            super().write_dl(rows, col_max, col_spacing)
+
+
+@contextlib.contextmanager
+def _whole_words() -> Any:
+    from click import _textwrap
+
+    wrapper = _textwrap.TextWrapper
+
+    class WholeWords(wrapper):  # type: ignore[misc, valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, break_long_words=False, break_on_hyphens=False, **kwargs)
+
+    _textwrap.TextWrapper = WholeWords
+    try:
+        yield
+    finally:
+        _textwrap.TextWrapper = wrapper
+
+
+class _Context(click.Context):
+    formatter_class = _HelpFormatter
+
+
+class _Command(click.Command):
+    context_class = _Context
+
+
+class _Group(click.Group):
+    """``ayon-conda`` and its sub-groups: every command gets the help layout above."""
+
+    context_class = _Context
+    command_class = _Command
+    group_class = type  # sub-groups are _Groups too
 
 
 def _emit(json_out: bool, data: dict[str, Any], text: str) -> None:
@@ -77,9 +135,25 @@ def _bundle_options(func: Callable) -> Callable:
     return click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))(func)
 
 
+_CONFIG_HELP = ("Component config [env: AYON_CONDA_CONFIG; default: <bundle>.components.yaml beside a "
+                "bundle file, else recipe/components.yaml].")
+
+
 def _config_option(func: Callable) -> Callable:
     return click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
-                        help="Component config [default: recipe/components.yaml; env: AYON_CONDA_CONFIG].")(func)
+                        help=_CONFIG_HELP)(func)
+
+
+def _load_config(config_path: Path | None, bundle_file: Path | None, progress: Progress):
+    """The component config: --config, AYON_CONDA_CONFIG, beside the bundle file, or the default."""
+    from ayon_conda.pin.component_config import choose_config, load_config
+
+    source = click.get_current_context().get_parameter_source("config_path")
+    path, how = choose_config(config_path, from_environment=source is click.core.ParameterSource.ENVIRONMENT,
+                              bundle_file=bundle_file)
+    config = load_config(path, how)
+    progress.step(f"Component config: {config.describe()}")
+    return config
 
 
 def _pin_options(func: Callable) -> Callable:
@@ -119,19 +193,22 @@ def run() -> None:
     run_and_exit(main)
 
 
-@click.group(epilog=EXIT_CODES)
+@click.group(cls=_Group, epilog=EXIT_CODES)
 @click.version_option(__version__, prog_name="ayon-conda")
 def main() -> None:
     """Pin, build, verify and publish the ayon-publish conda package.
 
     \b
-    The flow for one AYON bundle:
-      ayon-conda pin BUNDLE.json -o bundle.lock.json   # exact versions and hashes
-      ayon-conda build bundle.lock.json -o dist        # dist/noarch/ayon-publish-*.conda
-      ayon-conda verify dist/noarch/ayon-publish-[0-9]*.conda --channel conda-forge
-      ayon-conda publish dist/noarch/*.conda --channel s3://bucket/channel
-
-    Or all four at once: ayon-conda release BUNDLE.json --channel s3://bucket/channel
+    The flow for one AYON bundle; from the repository root the sample runs as shown:
+      ayon-conda pin examples/bundles/sample.json -o sample.lock.json
+      ayon-conda build sample.lock.json -o dist
+      ayon-conda local-channel ./local-channel --lock sample.lock.json
+      ayon-conda verify dist/noarch/ayon-publish-[0-9]*.conda --channel ./local-channel
+      ayon-conda publish dist/noarch/*.conda --channel ./channel
+    Or all four at once (nothing is built when the bundle's package is there):
+      ayon-conda release examples/bundles/sample.json --channel ./channel --verify-channel ./local-channel
+    For real bundles, verify with --channel conda-forge and publish to s3://bucket/prefix.
+    'ayon-conda doctor' shows the config, cache, channels, AWS and AYON server in use.
     """
 
 
@@ -158,10 +235,9 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
     narrows the package's python requirement to the versions where they install.
     """
     from ayon_conda.pin.addon_sources import Sources
-    from ayon_conda.pin.component_config import load_config
     from ayon_conda.pin.make_lock import make_lock
 
-    config = load_config(config_path)
+    config = _load_config(config_path, bundle_file, progress)
     bundle = _load_bundle("pin", bundle_file, server, select)
     sources = Sources(progress, server=_ayon_server(server))
     lock = make_lock(bundle, config, sources, lock_path, progress, build_number=build_number,
@@ -196,13 +272,21 @@ def _offline_options(func: Callable) -> Callable:
     return click.option("--offline", is_flag=True, help="No network: everything from the wheelhouse or the cache.")(func)
 
 
+def _backend_option(func: Callable) -> Callable:
+    from ayon_conda.build import BACKEND_NAMES
+
+    return click.option(
+        "--backend", type=click.Choice(BACKEND_NAMES), default="native", show_default=True,
+        help="Build backend: native (in-process), rattler-build or conda-build (run recipe/recipe.yaml "
+             "or recipe/meta.yaml rendered from the lock, then the recipe's tests; rattler-build is the "
+             "executable on PATH, else the py-rattler-build module; conda-build must be on PATH, e.g. through pixi).")(func)
+
+
 @main.command()
 @click.argument("lock_path", metavar="LOCK", type=_PathArg(dir_okay=False))
 @click.option("-o", "--output-dir", required=True, type=_PathArg(file_okay=False),
               help="Channel-shaped output: the package is written to DIR/noarch/.")
-@click.option("--backend", default="native", show_default=True,
-              help="Build backend: native (in-process), rattler-build or conda-build (run recipe/recipe.yaml "
-                   "or recipe/meta.yaml rendered from the lock; the tool must be on PATH, e.g. through pixi).")
+@_backend_option
 @click.option("-c", "--channel", "channels", multiple=True, metavar="URL",
               help="rattler-build/conda-build: channel for the build and test environments. Repeatable. [default: conda-forge]")
 @click.option("--compression-level", type=click.IntRange(1, 22), default=None, metavar="1-22",
@@ -261,6 +345,34 @@ def verify(package: Path | None, channels: tuple[str, ...], spec: str | None, en
     result = run_verify(package, list(channels or DEFAULT_CHANNELS), progress, prefix=prefix, spec=spec,
                         endpoint_url=endpoint_url)
     _emit(json_out, result.to_dict(), f"ok: {result.spec}\n{result.version_output.rstrip()}")
+
+
+@main.command("local-channel")
+@click.argument("directory", metavar="DIR", type=_PathArg(file_okay=False))
+@click.option("--lock", "lock_paths", multiple=True, metavar="LOCK", type=_PathArg(dir_okay=False),
+              help="Add the run requirements of this lock's packages (compiled dependencies, boto3). Repeatable.")
+@click.option("--requirement", "requirements", multiple=True, metavar="REQ",
+              help="Add this PyPI distribution and its dependencies, e.g. 'boto3==1.35.0'. Repeatable.")
+@_command
+def local_channel(directory: Path, lock_paths: tuple[Path, ...], requirements: tuple[str, ...], progress: Progress,
+                  json_out: bool) -> None:
+    """Make a local conda channel for verifying packages without conda-forge.
+
+    \b
+    DIR gets python made from this interpreter and, with --lock, the run requirements of the
+    lock's packages (pillow, opentimelineio, ... and ayon-publish-core's boto3) made from
+    PyPI wheels for this interpreter: compiled ones as packages of this machine's subdir,
+    pure ones as noarch. Needs PyPI (or uv's and ayon-conda's caches). Works only on this
+    machine; never publish it. Running it again adds to DIR. Then, e.g.:
+      ayon-conda local-channel ./local-channel --lock bundle.lock.json
+      ayon-conda verify dist/noarch/ayon-publish-[0-9]*.conda --channel ./local-channel
+    """
+    from ayon_conda.dev.local_channel import make_local_channel
+    from ayon_conda.pin.lock import Lock
+
+    locks = [Lock.load(path) for path in lock_paths]
+    result = make_local_channel(directory, locks, requirements, progress)
+    _emit(json_out, result.to_dict(), result.url)
 
 
 @main.command()
@@ -501,6 +613,43 @@ def matrix(channel: str, endpoint_url: str | None, fmt: str, output: Path | None
         click.echo(text, nl=False)
 
 
+@main.command()
+@click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))
+@_config_option
+@click.option("-c", "--channel", "channels", multiple=True, metavar="URL",
+              help="Check this channel (name, directory or URL: s3://, https://, file://). Repeatable. "
+                   "[default: conda-forge]")
+@click.option("--endpoint-url", metavar="URL",
+              help="S3-compatible endpoint for s3:// channels and STS [env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL].")
+@_server_option
+@_command
+def doctor(bundle_file: Path | None, config_path: Path | None, channels: tuple[str, ...], endpoint_url: str | None,
+           server: str | None, progress: Progress, json_out: bool) -> None:
+    """Report what this machine would use and whether each part can be reached.
+
+    \b
+    The component config a pin would use and why (of BUNDLE_FILE, if given), the cache
+    and the size of each part, each channel (its index read, its packages counted), the
+    AWS identity (account and ARN, never a key), the AYON server's version and whether
+    AYON_API_KEY is accepted, and the build backends and tools found. Read-only. Each
+    check is ok, -- (absent: not set up here, not asked for) or NO (failed). Exits 1 when
+    the config fails, else 4 when a channel, AWS or the server fails, else 0. E.g.:
+      ayon-conda doctor examples/bundles/sample.json -c conda-forge
+      ayon-conda doctor -c s3://studio-conda/ayon --json
+    """
+    from ayon_conda.doctor import doctor as run_doctor
+
+    source = click.get_current_context().get_parameter_source("config_path")
+    report = run_doctor(progress, config_path=config_path, bundle_file=bundle_file,
+                        config_from_environment=source is click.core.ParameterSource.ENVIRONMENT,
+                        channels=channels or ("conda-forge",), endpoint_url=endpoint_url, server=server)
+    _emit(json_out, report.to_dict(), "\n".join(report.lines()))
+    if report.failed("config"):
+        sys.exit(EXIT_ERROR)
+    if report.failed():
+        sys.exit(EXIT_UNREACHABLE)
+
+
 @main.group()
 def addons() -> None:
     """Addons for the worker-side sync (option C) of ayon-publish-core.
@@ -518,8 +667,7 @@ def addons() -> None:
 @click.option("--endpoint-url", metavar="URL",
               help="S3-compatible endpoint (MinIO, tests) [default: AWS_ENDPOINT_URL, else AWS].")
 @click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
-              help="Component config naming addon sources [default: recipe/components.yaml; env: AYON_CONDA_CONFIG]; "
-                   "addons it does not list come from --server.")
+              help=f"{_CONFIG_HELP} Addons it does not list come from --server.")
 @click.option("--exclude", multiple=True, metavar="NAME",
               help="Leave this addon of the bundle out (workers will not have it). Repeatable.")
 @_command
@@ -537,10 +685,9 @@ def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str 
     from ayon_conda import s3
     from ayon_conda.addons_upload import upload_addons, workers_env
     from ayon_conda.pin.addon_sources import Sources
-    from ayon_conda.pin.component_config import load_config
 
     location = s3.S3Location.parse(destination)
-    config = load_config(config_path)
+    config = _load_config(config_path, bundle_file, progress)
     bundle = _load_bundle("addons upload", bundle_file, server, select)
     sources = Sources(progress, server=_ayon_server(server))
     result = upload_addons(bundle, config, sources, location, s3.client(endpoint_url), progress, exclude=exclude)
@@ -590,7 +737,7 @@ def mirror(source: str, destination: str, src_endpoint_url: str | None, dst_endp
               "[default: conda-forge]")
 @click.option("-o", "--output-dir", type=_PathArg(file_okay=False),
               help="Keep the lock and the package here (default: a temporary directory).")
-@click.option("--backend", default="native", show_default=True, help="Build backend.")
+@_backend_option
 @_offline_options
 @click.option("--rebuild", is_flag=True,
               help="Build and publish the next build number even when the bundle's package is already in the channel.")
@@ -607,12 +754,11 @@ def release(bundle_file: Path | None, channel_url: str, endpoint_url: str | None
     simply be run again. A release interrupted after the upload is finished by indexing.
     """
     from ayon_conda.channel.protocol import open_channel
-    from ayon_conda.pin.component_config import load_config
     from ayon_conda.rattler_channels import DEFAULT_CHANNELS
     from ayon_conda.release import ReleaseOptions
     from ayon_conda.release import release as run_release
 
-    config = load_config(config_path)
+    config = _load_config(config_path, bundle_file, progress)
     bundle = _load_bundle("release", bundle_file, server, select)
     channel = open_channel(channel_url, endpoint_url=endpoint_url, public=public)
     options = ReleaseOptions(

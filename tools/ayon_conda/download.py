@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 
 from ayon_conda.cache import cache_dir, download_path
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, Unreachable
 from ayon_conda.progress import Progress
 
 TIMEOUT = 60
@@ -52,11 +52,16 @@ def fetch(url: str, filename: str, sha256: str | None, progress: Progress, cache
                     out.write(chunk)
                     digest.update(chunk)
                     advance(len(chunk))
+    except requests.HTTPError as exc:
+        tmp.unlink(missing_ok=True)
+        status = exc.response.status_code if exc.response is not None else 0
+        if status in (404, 410):
+            raise AyonCondaError(url, f"not found (HTTP {status})", "check the URL") from None
+        raise Unreachable(url, f"cannot download (HTTP {status})", "check the network and access to the host") from None
     except requests.RequestException as exc:
         tmp.unlink(missing_ok=True)
-        raise AyonCondaError(
-            url, f"cannot download ({type(exc).__name__})", "check the network, or build --offline from a wheelhouse"
-        ) from None
+        raise Unreachable(url, f"cannot download ({type(exc).__name__})",
+                          "check the network and proxy settings") from None
     actual = digest.hexdigest()
     if sha256 and actual != sha256:
         tmp.unlink(missing_ok=True)

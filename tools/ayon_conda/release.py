@@ -2,8 +2,9 @@
 
 The flow: compute the bundle's pin from the bundle alone -> look in the channel for a package
 of that pin (any build number): if there is one, the bundle is released (a release killed
-between upload and index is finished by indexing) and nothing is built -> pin -> build ->
-verify with a real installer -> publish. So a job that releases many bundles can simply be run
+between upload and index is finished by indexing) and nothing is built -> check that the build
+backend is there and verify's channels can be read -> pin -> build -> verify with a real installer
+-> publish. So a job that releases many bundles can simply be run
 again after a failure, and only the missing ones are built.
 
 ``rebuild`` publishes the next build number of the same addon set even when one exists (the
@@ -37,6 +38,7 @@ from ayon_conda.pin.addon_sources import Sources
 from ayon_conda.pin.component_config import Config
 from ayon_conda.pin.make_lock import baked_addons, make_lock
 from ayon_conda.progress import Progress
+from ayon_conda.rattler_channels import check_channels
 
 ALREADY_RELEASED = "already released"
 RELEASED = "released"
@@ -112,6 +114,8 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
     if options.dry_run:
         return ReleaseResult(bundle.name, pin.spec, channel.url, WOULD_RELEASE, sorted(existing), pin.filename)
 
+    backend = get_backend(options.backend)  # its tool is there,
+    check_channels(list(options.verify_channels), options.endpoint_url)  # and verify can read its channels
     with tempfile.TemporaryDirectory(prefix="ayon-conda-release-") as tmp:
         work = Path(options.output_dir or tmp)
         lock_path = work / f"{pin.stem}.lock.json"
@@ -124,7 +128,7 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
         work.mkdir(parents=True, exist_ok=True)
         lock.write(lock_path)
         full, core = packages(lock)
-        built = {r.name: r.path for r in build(lock, work / "dist", get_backend(options.backend), options.build)}
+        built = {r.name: r.path for r in build(lock, work / "dist", backend, options.build)}
         core_existing = sorted(_released(channel, core.pin))
         to_publish = [built[full.name]] + ([] if core_existing else [built[core.name]])
         verified = None

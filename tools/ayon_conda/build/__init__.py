@@ -6,3 +6,7 @@
 ``backends.native`` or through ``recipes`` by ``backends.rattler_build`` / ``conda_build``;
 ``verify`` installs the result with py-rattler and runs its ``ayon``.
 """
+
+#: The build backends by name (:mod:`ayon_conda.build.backends` implements them); here, so that
+#: the command line can offer them without importing the backends.
+BACKEND_NAMES = ("native", "rattler-build", "conda-build")

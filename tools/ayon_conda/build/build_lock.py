@@ -81,7 +81,7 @@ def fetch_and_stage(
     trees = {}
     for addon in package.addons:
         progress.step(f"Addon {addon.name} {addon.version} ({addon.source.kind})")
-        trees[addon.name] = sources.open(addon, lock)
+        trees[addon.name] = sources.open(addon)
     wheels = {}
     if package.vendored and vendor_from is None:
         progress.step(f"Wheels: {len(lock.vendored)} vendored distributions")

@@ -10,8 +10,8 @@ package of a lock (``ayon-publish``, ``ayon-publish-core``: :mod:`ayon_conda.bui
                      the lock), build.sh, bld.bat, ayon-publish.lock.json
     conda-build/     meta.yaml (the same values), build.sh, bld.bat, ayon-publish.lock.json
     payload/         the recipes' source ($SRC_DIR during the build): the lock the build
-                     script reads, wheelhouse/ (every wheel and addon archive, sha256-checked)
-                     and sources/ (copies of the lock's local path sources)
+                     script reads and wheelhouse/ (every wheel and addon source, path sources
+                     included, sha256-checked: what ayon-conda fetch writes)
 
 The build tools copy the recipe directory into the package's ``info/recipe/``, which is why the
 lock sits there too (as the native backend writes it) and why the payload does not.
@@ -32,7 +32,7 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -46,8 +46,7 @@ from ayon_conda.build.lock_packages import Package
 from ayon_conda.build.stage import ENTRY_POINT
 from ayon_conda.build.wheelhouse import fill_wheelhouse
 from ayon_conda.errors import AyonCondaError
-from ayon_conda.pin.lock import Lock, LockedAddon
-from ayon_conda.pin.source_archives import iter_tree
+from ayon_conda.pin.lock import Lock
 
 LOCK_FILE = PurePosixPath(LOCK_IN_PACKAGE).name  # ayon-publish.lock.json, also in build.sh/bld.bat
 BUILD_SCRIPTS = ("build.sh", "bld.bat")
@@ -218,44 +217,12 @@ def fill_conda_build(doc: Any, values: RecipeValues) -> Any:
 
 
 # -- the payload ---------------------------------------------------------------------------------
-def _copy_path_source(lock: Lock, addon: LockedAddon, payload: Path) -> LockedAddon:
-    """Copy a local path source into ``payload/sources/`` and point the addon at the copy.
-
-    The copy keeps the sha256 the lock records (a tree hash covers relative paths and contents
-    of the same files :func:`ayon_conda.pin.source_archives.iter_tree` copies here; an archive is copied
-    whole), and ``stage`` checks it again.
-    """
-    src = lock.source_path(addon)
-    rel = PurePosixPath("sources", f"{addon.name}_{addon.version}")
-    dest = payload.joinpath(*rel.parts)
-    origin = f"addon {addon.name} {addon.version} ({addon.source.location})"
-    if src.is_dir():
-        for file_rel, path in iter_tree(src, origin):
-            target = dest.joinpath(*file_rel.parts)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
-    elif src.is_file():
-        dest.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(src, dest / src.name)
-        rel = rel / src.name
-    else:
-        raise AyonCondaError(origin, "no such file or directory", "fix the path and pin again")
-    return replace(addon, source=replace(addon.source, location=str(rel)))
-
-
 def write_payload(lock: Lock, payload: Path, options: BuildOptions) -> list[str]:
-    """The recipes' source: wheelhouse, copied path sources, and the lock pointing at them."""
+    """The recipes' source: the lock and a wheelhouse with every wheel and addon source of it."""
     files = [f"wheelhouse/{f}" for f in fill_wheelhouse(
         lock, payload / "wheelhouse", options.progress, server=options.server,
         wheelhouse=options.wheelhouse, offline=options.offline, cache=options.cache)]
-    addons = []
-    for addon in lock.addons:
-        if addon.source.kind == "path":
-            addon = _copy_path_source(lock, addon, payload)
-            files.append(addon.source.location)
-        addons.append(addon)
-    relocated = replace(lock, addons=tuple(addons), path=payload / LOCK_FILE)
-    relocated.write(payload / LOCK_FILE)
+    lock.write(payload / LOCK_FILE)
     files.append(LOCK_FILE)
     return files
 

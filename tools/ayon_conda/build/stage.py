@@ -17,7 +17,10 @@ and, for ayon-publish-core, beside site-packages in the prefix::
     etc/conda/deactivate.d/ayon-publish-core.{sh,bat,ps1}
 
 Wheels are unpacked with pypa/installer (console scripts and data files of vendored libraries
-are not shipped: they would land outside the private directory).
+are not shipped: they would land outside the private directory). Each ``*.dist-info/INSTALLER``
+says ``conda``: rattler-build rewrites every such file in a package to ``conda\n`` without
+touching ``RECORD``, so writing those bytes here keeps each ``RECORD`` true, and the payload the
+same, whichever backend packages the tree (and a conda installer is what installs them).
 """
 
 from __future__ import annotations
@@ -85,6 +88,10 @@ def _shipped_source_dir() -> Path:
     return Path(ayon_publish.__file__).resolve().parent
 
 
+#: The ``*.dist-info/INSTALLER`` of every vendored distribution (what rattler-build writes there).
+INSTALLER = b"conda\n"
+
+
 def install_wheel(wheel: Path, vendor: Path, scratch: Path) -> None:
     """Unpack a wheel's importable files into ``vendor`` (scripts, headers and data go to ``scratch``)."""
     discard = {key: str(scratch / key) for key in ("headers", "scripts", "data")}
@@ -95,7 +102,7 @@ def install_wheel(wheel: Path, vendor: Path, scratch: Path) -> None:
         bytecode_optimization_levels=(),
     )
     with WheelFile.open(wheel) as source:
-        install(source, destination, additional_metadata={"INSTALLER": b"ayon-conda\n"})
+        install(source, destination, additional_metadata={"INSTALLER": INSTALLER})
 
 
 def stage(

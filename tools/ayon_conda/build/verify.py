@@ -11,6 +11,11 @@ With a match spec instead of a package file, the package comes from the channels
 Deadline Cloud worker gets it). ``s3://`` channels are read by py-rattler's own S3 client; a
 custom endpoint is passed to it per bucket. Repodata is then fetched fresh, never from the cache,
 so a package published a moment ago is found.
+
+Each channel's index is read before solving (:func:`ayon_conda.rattler_channels.read_indexes`), one
+channel at a time, so a channel that cannot be reached or read (no network, no AWS credentials,
+access denied) is reported as such, naming it, with its own exit code, and never as a package
+that does not install. ``release`` checks its channels so before building anything.
 """
 
 from __future__ import annotations
@@ -76,6 +81,8 @@ async def _install(package: Path | None, spec: str, channels: list[str], prefix:
     from rattler.index import index_fs
 
     subject = package or spec
+    gateway = rattler_channels.gateway(channels, endpoint_url, fresh=package is None)
+    await rattler_channels.read_indexes(channels, gateway)
     with tempfile.TemporaryDirectory(prefix="ayon-conda-verify-channel-") as tmp:
         sources = [Channel(c) for c in channels]
         if package is not None:
@@ -84,7 +91,6 @@ async def _install(package: Path | None, spec: str, channels: list[str], prefix:
             shutil.copyfile(package, local / "noarch" / package.name)
             await index_fs(local, write_zst=False, write_shards=False)
             sources.insert(0, Channel(local.as_uri()))
-        gateway = rattler_channels.gateway(channels, endpoint_url, fresh=package is None)
         try:
             records = await solve(
                 sources=sources,
@@ -125,6 +131,7 @@ def verify(package: Path | None, channels: list[str], progress: Progress, *, pre
     """
     from rattler import MatchSpec
 
+    channels = [rattler_channels.located(c) for c in channels]
     if package is not None:
         package = Path(package).resolve()
         name, version, build = package_identity(package)

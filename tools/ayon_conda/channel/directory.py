@@ -8,16 +8,23 @@ overwritten.
 
 Indexing uses py-rattler's ``index_fs``, which writes the index files in place; a publish killed
 in the middle of that write would leave a truncated ``repodata.json``. So the index is built in
-a hidden scratch directory inside the channel (hard links to the packages and a copy of the
-current ``repodata.json``, which keeps indexing incremental: only new packages are read), and
-the results are renamed into place, each rename atomic. A lock file serialises indexers, so the
-last one always lists every package uploaded before it started; the operating system releases
-the lock when a publisher is killed.
+a hidden scratch directory inside the channel and the results are renamed into place, each
+rename atomic. The scratch copy holds hard links to the packages and to the existing shards
+(``shards/<sha256>.msgpack.zst``, content-addressed, so the indexer writes only new ones) and
+copies of the current ``repodata.json`` and ``repodata_shards.msgpack.zst``: indexing stays
+incremental, reading only new packages and writing only changed shards.
+
+A lock file serialises indexers, so the last one always lists every package uploaded before it
+started; the operating system releases it when a publisher is killed. It sits beside the
+channel, not in it (``<parent>/.<channel>.ayon-conda-index.lock``), so neither clients nor a
+mirror of the channel's tree ever see it; where the parent directory is not writable, it is in
+the user's cache directory (then only publishers on this machine are serialised).
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import os
 import shutil
@@ -25,7 +32,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ayon_conda.cache import sha256_file
+from ayon_conda.cache import cache_dir, sha256_file
 from ayon_conda.channel.indexer import index_error
 from ayon_conda.channel.protocol import INDEX_FILES
 from ayon_conda.errors import AyonCondaError
@@ -33,7 +40,7 @@ from ayon_conda.package_file import EXTENSIONS, PackageFile
 from ayon_conda.progress import Progress
 from ayon_conda.s3 import ALREADY_PRESENT, CREATED, StoredObject
 
-LOCK_NAME = ".ayon-conda-index.lock"
+LOCK_SUFFIX = ".ayon-conda-index.lock"
 SCRATCH_PREFIX = ".ayon-conda-index-"
 LOCK_TIMEOUT_SECONDS = 600
 _CHUNK = 1 << 20
@@ -120,7 +127,7 @@ class LocalChannel:
 
         subdirs = sorted({*subdirs, "noarch"})
         (self.root / "noarch").mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.root / LOCK_NAME)
+        lock = FileLock(self.lock_path())
         try:
             with lock.acquire(timeout=LOCK_TIMEOUT_SECONDS, poll_interval=0.05):
                 self._remove_stale_scratch()
@@ -133,8 +140,18 @@ class LocalChannel:
                 finally:
                     shutil.rmtree(scratch, ignore_errors=True)
         except Timeout:
-            raise AyonCondaError(self.root, f"another publisher has held {LOCK_NAME} for {LOCK_TIMEOUT_SECONDS} s",
+            raise AyonCondaError(self.root, f"another publisher has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s",
                                  "wait for it to finish and run the command again") from None
+
+    def lock_path(self) -> Path:
+        """The indexers' lock file: beside the channel, else in the user's cache directory."""
+        parent = self.root.parent
+        if self.root.name and os.access(parent, os.W_OK | os.X_OK):
+            return parent / f".{self.root.name}{LOCK_SUFFIX}"
+        key = hashlib.sha256(str(self.root.resolve()).encode()).hexdigest()[:16]
+        path = cache_dir() / "channel-locks" / f"{key}{LOCK_SUFFIX}"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return path
 
     def _remove_stale_scratch(self) -> None:
         """Scratch directories of killed publishers (safe: we hold the lock)."""
@@ -142,15 +159,20 @@ class LocalChannel:
             shutil.rmtree(entry, ignore_errors=True)
 
     def _mirror(self, scratch: Path, subdirs: Sequence[str]) -> None:
-        """Hard links to every package and a copy of each current repodata.json."""
+        """Hard links to every package and shard; copies of the index files the indexer reads."""
         for subdir in subdirs:
-            target = scratch / subdir
+            source, target = self.root / subdir, scratch / subdir
             target.mkdir()
             for name in self.filenames(subdir):
-                os.link(self.root / subdir / name, target / name)
-            current = self.root / subdir / "repodata.json"
-            if current.is_file():
-                shutil.copyfile(current, target / "repodata.json")  # a copy: the indexer rewrites it in place
+                os.link(source / name, target / name)
+            if (source / "shards").is_dir():
+                (target / "shards").mkdir()
+                for entry in os.scandir(source / "shards"):
+                    if entry.is_file() and not entry.name.startswith("."):
+                        os.link(entry.path, target / "shards" / entry.name)
+            for name in ("repodata.json", "repodata_shards.msgpack.zst"):
+                if (source / name).is_file():
+                    shutil.copyfile(source / name, target / name)  # copies: the indexer rewrites them
 
     def _run_indexer(self, scratch: Path) -> None:
         from rattler.index import index_fs

@@ -5,9 +5,7 @@ comes from conda-forge. Where conda-forge cannot be reached (this project's CI, 
 demo), this makes one from the running interpreter, venv-shaped: ``bin/python`` is a copy of
 the base interpreter and ``pyvenv.cfg`` at the prefix root points at its home, so the
 standard library comes from the interpreter's own installation. It works only on the machine
-that made it. Never publish it.
-
-    python -m ayon_conda.dev.python_channel DIR   # prints the channel's file:// URL
+that made it. Never publish it. ``ayon-conda local-channel DIR`` makes one.
 """
 
 from __future__ import annotations
@@ -28,7 +26,8 @@ from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN
 BUILD = "local_interpreter_0"
 
 
-def _subdir() -> str:
+def current_subdir() -> str:
+    """The conda subdir of this machine (``linux-64``, ``win-64``, ...)."""
     from rattler import Subdir
 
     return str(Subdir.current())
@@ -63,7 +62,7 @@ def _stage(root: Path) -> None:
         "license": "PSF-2.0",
         "name": "python",
         "platform": sys.platform,
-        "subdir": _subdir(),
+        "subdir": current_subdir(),
         "timestamp": ZIP_EPOCH_MIN * 1000,
         "version": version,
     }
@@ -78,7 +77,7 @@ def make_python_channel(channel: Path) -> str:
     from rattler.index import index_fs
 
     channel = Path(channel).resolve()
-    subdir = channel / _subdir()
+    subdir = channel / current_subdir()
     stem = f"python-{platform.python_version()}-{BUILD}"
     target = subdir / f"{stem}.conda"
     if not target.exists():
@@ -90,11 +89,3 @@ def make_python_channel(channel: Path) -> str:
         asyncio.run(index_fs(channel, write_zst=False, write_shards=False, force=True))
     return channel.as_uri()
 
-
-if __name__ == "__main__":
-    from ayon_conda.shutdown import exit_now
-
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m ayon_conda.dev.python_channel DIR")
-    print(make_python_channel(Path(sys.argv[1])))
-    exit_now(0)  # py-rattler ran: see shutdown.py

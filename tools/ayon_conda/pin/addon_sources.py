@@ -11,6 +11,12 @@ Three kinds, as the component config names them:
 ``pin`` fetches a configured source and records what it found (:meth:`Sources.pin`);
 ``build`` opens a locked source and refuses it when its sha256 differs (:meth:`Sources.open`).
 Either way the result is an addon tree with AYON's layout (``package.py``, ``client/``).
+
+A lock must not depend on where it was pinned (the lock is inside the package, so other bytes
+would make another package of the same name). A path source is therefore locked by its content
+hash and its own name (the directory's or archive's name, not its path), and ``pin`` keeps a
+copy in the cache (``path-sources/<sha256>/<name>``). ``build`` takes it from a wheelhouse
+(``ayon-conda fetch`` copies it there, so another machine can build) or from that cache.
 """
 
 from __future__ import annotations
@@ -26,8 +32,8 @@ from ayon_conda import download
 from ayon_conda.cache import cache_dir, download_path, sha256_file, tree_path
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.component_config import AddonConfig
-from ayon_conda.pin.lock import AddonSource, Lock, LockedAddon
-from ayon_conda.pin.source_archives import safe_extract, tree_sha256
+from ayon_conda.pin.lock import AddonSource, LockedAddon
+from ayon_conda.pin.source_archives import iter_tree, safe_extract, tree_sha256
 from ayon_conda.progress import Progress
 
 
@@ -39,14 +45,27 @@ class AyonServer:
     api_key: str | None
 
     def connect(self):  # -> ayon_api.ServerAPI
-        import ayon_api
+        from ayon_conda.pin.bundle_source import connect
 
-        if not self.api_key:
-            raise AyonCondaError(self.url, "no API key", "set AYON_API_KEY (a service user's key)")
-        con = ayon_api.ServerAPI(self.url, token=self.api_key)
-        if not con.has_valid_token:
-            raise AyonCondaError(self.url, "the API key was refused", "check AYON_API_KEY")
-        return con
+        return connect(self.url, self.api_key)
+
+
+def path_source_path(sha256: str, name: str, root: Path | None = None) -> Path:
+    """Where the cache keeps a path source pinned with ``sha256``: ``path-sources/<sha256>/<name>``."""
+    return (root or cache_dir()) / "path-sources" / sha256 / name
+
+
+def copy_source(path: Path, target: Path, origin: str) -> None:
+    """Copy a path source to ``target``: an archive whole, a directory as the files its tree hash
+    covers (:func:`ayon_conda.pin.source_archives.iter_tree`), so the copy hashes the same."""
+    if path.is_file():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+        return
+    for rel, file in iter_tree(path, origin):
+        dest = target.joinpath(*rel.parts)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(file, dest)
 
 
 def wheelhouse_name(name: str, version: str, location: str) -> str:
@@ -74,7 +93,7 @@ class Sources:
         self._connection = None
 
     # -- pin: configured source -> (locked source, tree) ----------------------------------------
-    def pin(self, addon: AddonConfig, version: str, lock_dir: Path) -> tuple[AddonSource, Path]:
+    def pin(self, addon: AddonConfig, version: str) -> tuple[AddonSource, Path]:
         rule = addon.source
         location, strip = rule.render(version)
         known = (rule.known_sha256 or {}).get(version)
@@ -84,9 +103,9 @@ class Sources:
             sha = self._path_sha256(path, origin)
             if known and sha != known:
                 raise download.mismatch(origin, known, sha)
-            tree = path if path.is_dir() else self._extract(path, sha, origin, strip)
-            rel = os.path.relpath(path, lock_dir)
-            return AddonSource("path", Path(rel).as_posix(), sha, strip), tree
+            kept = self._keep(path, path_source_path(sha, path.name, self.cache), origin)
+            tree = kept if kept.is_dir() else self._extract(kept, sha, origin, strip)
+            return AddonSource("path", path.name, sha, strip), tree
         archive, sha = self._fetch(addon.name, version, rule.kind, location, known, origin)
         into = "client" if rule.kind == "server" else None
         tree = self._extract(archive, sha, origin, strip, into)
@@ -95,31 +114,62 @@ class Sources:
         return AddonSource(rule.kind, location, sha, strip), tree
 
     # -- build: locked source -> verified tree -------------------------------------------------
-    def archive(self, addon: LockedAddon) -> Path | None:
-        """The verified archive of a locked url/server source (None for path sources)."""
+    def archive(self, addon: LockedAddon) -> Path:
+        """The verified archive of a locked source: a file, or for a path source its directory."""
         src = addon.source
-        if src.kind == "path":
-            return None
         origin = f"addon {addon.name} {addon.version} ({src.location})"
+        if src.kind == "path":
+            path = self._kept_path_source(addon, origin)
+            actual = self._path_sha256(path, origin)
+            if actual != src.sha256:
+                raise download.mismatch(f"{origin} at {path}", src.sha256, actual)
+            return path
         archive, _ = self._fetch(addon.name, addon.version, src.kind, src.location, src.sha256, origin)
         actual = sha256_file(archive)  # the cache and wheelhouse are checked too, not trusted
         if actual != src.sha256:
             raise download.mismatch(str(archive), src.sha256, actual)
         return archive
 
-    def open(self, addon: LockedAddon, lock: Lock) -> Path:
+    def open(self, addon: LockedAddon) -> Path:
+        """The verified addon tree of a locked source."""
         src = addon.source
         origin = f"addon {addon.name} {addon.version} ({src.location})"
-        if src.kind == "path":
-            path = lock.source_path(addon)
-            sha = self._path_sha256(path, origin)
-            if sha != src.sha256:
-                raise download.mismatch(origin, src.sha256, sha)
-            return path if path.is_dir() else self._extract(path, sha, origin, src.strip)
         archive = self.archive(addon)
+        if archive.is_dir():
+            return archive
         return self._extract(archive, src.sha256, origin, src.strip, "client" if src.kind == "server" else None)
 
     # -- helpers -------------------------------------------------------------------------------
+    def _kept_path_source(self, addon: LockedAddon, origin: str) -> Path:
+        """Where a locked path source is: in the wheelhouse, else in the cache (put there by pin)."""
+        src = addon.source
+        candidates = [self.wheelhouse / wheelhouse_name(addon.name, addon.version, src.location)] if self.wheelhouse else []
+        candidates.append(path_source_path(src.sha256, src.location, self.cache))
+        for candidate in candidates:
+            if candidate.exists():
+                return candidate
+        where = "the wheelhouse nor the cache" if self.wheelhouse else "the cache (no --wheelhouse)"
+        raise AyonCondaError(origin, f"this path source (sha256 {src.sha256[:12]}...) is in neither {where}",
+                             "pin again here, or build with --wheelhouse filled by ayon-conda fetch where it was pinned")
+
+    @staticmethod
+    def _keep(path: Path, target: Path, origin: str) -> Path:
+        """A copy of a path source (directory or archive) at ``target``, made once (atomically)."""
+        if target.exists():
+            return target
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=".partial-", dir=target.parent)) / target.name
+        try:
+            copy_source(path, tmp, origin)
+            try:
+                os.replace(tmp, target)
+            except OSError:  # another pin kept the same content meanwhile
+                if not target.exists():
+                    raise
+        finally:
+            shutil.rmtree(tmp.parent, ignore_errors=True)
+        return target
+
     @staticmethod
     def _path_sha256(path: Path, origin: str) -> str:
         if path.is_dir():

@@ -20,7 +20,7 @@ from ayon_publish_submit.bundle import (
     select_bundle,
 )
 
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, Unreachable
 
 
 def load_bundle_file(path: Path, select: str | None = None) -> Bundle:
@@ -42,20 +42,25 @@ def load_bundle_file(path: Path, select: str | None = None) -> Bundle:
     return Bundle.from_dict(data, str(path))
 
 
-def _connect(server_url: str, api_key: str | None) -> Any:
+def connect(server_url: str, api_key: str | None) -> Any:
+    """An ``ayon_api.ServerAPI`` for ``server_url`` whose key the server accepted."""
     import ayon_api  # imported here: reading a bundle file must not need it
 
     if not api_key:
-        raise AyonCondaError(server_url, "no API key", "set AYON_API_KEY (a service user's key)")
-    con = ayon_api.ServerAPI(server_url, token=api_key)
-    if not con.has_valid_token:
-        raise AyonCondaError(server_url, "the API key was refused", "check AYON_API_KEY")
+        raise Unreachable(server_url, "no API key", "set AYON_API_KEY (a service user's key)")
+    try:
+        con = ayon_api.ServerAPI(server_url, token=api_key)
+        valid = con.has_valid_token
+    except Exception as exc:
+        raise _server_failure(server_url, "the server", exc) from None
+    if not valid:
+        raise Unreachable(server_url, "the API key was refused", "check AYON_API_KEY")
     return con
 
 
 def _server_failure(server_url: str, what: str, exc: Exception) -> AyonCondaError:
     # requests and ayon_api raise many kinds; the message is what matters
-    return AyonCondaError(server_url, f"cannot read {what} ({type(exc).__name__}: {exc})", "check --server and the network")
+    return Unreachable(server_url, f"cannot read {what} ({type(exc).__name__}: {exc})", "check --server and the network")
 
 
 def fetch_bundle(server_url: str, api_key: str | None, select: str, project: str | None = None) -> Bundle:
@@ -68,7 +73,7 @@ def fetch_bundle(server_url: str, api_key: str | None, select: str, project: str
         raise AyonCondaError(f"project '{project}'", f"a project overrides only the production or staging bundle, not '{select}'",
                              "select production or staging with a project")
     try:
-        con = _connect(server_url, api_key)
+        con = connect(server_url, api_key)
         answer = con.get_bundles()
         entity = con.get_project(project) if project is not None else None
     except AyonCondaError:

@@ -1,6 +1,6 @@
 """The component config: what goes into the package and where it comes from.
 
-A YAML file (``recipe/components.yaml`` for real bundles, ``examples/sample-components.yaml``
+A YAML file (``recipe/components.yaml`` for real bundles, ``examples/bundles/sample.components.yaml``
 for the offline sample) says which addons are baked, where each addon's client code comes
 from, which extra Python distributions are vendored, which addon dependencies are left out,
 and where the PyPI -> conda-forge name map is.
@@ -31,14 +31,40 @@ def normalize_name(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+#: How a config was chosen (:func:`choose_config`), for messages about what it says.
+BY_OPTION = "given by --config"
+BY_ENVIRONMENT = "given by AYON_CONDA_CONFIG"
+BY_BUNDLE = "found beside the bundle"
+BY_DEFAULT = "the default"
+#: The config a bundle file names by sitting beside it: ``bundles/sample.json`` -> ``bundles/sample.components.yaml``.
+BESIDE_BUNDLE = "{stem}.components.yaml"
+
+
 def default_config_path() -> Path:
-    """``$AYON_CONDA_CONFIG``, else ``recipe/components.yaml`` of this checkout."""
-    env = os.environ.get("AYON_CONDA_CONFIG")
-    if env:
-        return Path(env)
+    """``recipe/components.yaml`` of this checkout."""
     import ayon_publish  # the shipped package lives in recipe/, beside the config
 
     return Path(ayon_publish.__file__).resolve().parent.parent / "components.yaml"
+
+
+def choose_config(given: Path | None, *, from_environment: bool = False,
+                  bundle_file: Path | None = None) -> tuple[Path, str]:
+    """Which component config to use, and how it was chosen.
+
+    In order: ``--config`` (``given``), ``AYON_CONDA_CONFIG`` (``given`` with
+    ``from_environment``, or read here), ``<bundle stem>.components.yaml`` beside a bundle file,
+    else ``recipe/components.yaml``.
+    """
+    if given is not None:
+        return Path(given), BY_ENVIRONMENT if from_environment else BY_OPTION
+    env = os.environ.get("AYON_CONDA_CONFIG")
+    if env:
+        return Path(env), BY_ENVIRONMENT
+    if bundle_file is not None:
+        beside = Path(bundle_file).parent / BESIDE_BUNDLE.format(stem=Path(bundle_file).stem)
+        if beside.is_file():
+            return beside, BY_BUNDLE
+    return default_config_path(), BY_DEFAULT
 
 
 @dataclass(frozen=True)
@@ -82,6 +108,17 @@ class Config:
     exclude: Mapping[str, str]  # normalized name -> why it is left out
     conda_names: Mapping[str, str]  # normalized PyPI name -> conda-forge name
     channels: tuple[str, ...] = DEFAULT_CHANNELS  # where compiled run requirements come from (pin checks them)
+    chosen_by: str = BY_OPTION  # how it was chosen (see choose_config)
+
+    def describe(self) -> str:
+        """Which config this is and how it was chosen, for messages: ``recipe/components.yaml (the default)``."""
+        return f"{_shown(self.path)} ({self.chosen_by})"
+
+    def source_error(self, exc: AyonCondaError, addon: str) -> AyonCondaError:
+        """``exc``, a failure of addon ``addon``'s configured source, saying which config configured
+        it and how to choose another (same class, so its exit code stays)."""
+        fix = f"{exc.fix}; {CHOOSE_ANOTHER}" if exc.fix else CHOOSE_ANOTHER
+        return type(exc)(exc.subject, f"{exc.problem} (the source of addon {addon} in {self.describe()})", fix)
 
     def addon(self, name: str) -> AddonConfig:
         try:
@@ -140,9 +177,27 @@ def _source_rule(data: Any, path: Path, where: str) -> SourceRule:
     )
 
 
-def load_config(path: Path | None = None) -> Config:
-    """Read and check a component config; relative paths in it are relative to the file."""
-    path = Path(path) if path else default_config_path()
+#: What every message about a config's contents adds: the way to another config.
+CHOOSE_ANOTHER = "or choose another config with --config PATH or AYON_CONDA_CONFIG"
+
+
+def _shown(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, else absolute."""
+    absolute = Path(path).absolute()
+    return str(absolute.relative_to(Path.cwd())) if absolute.is_relative_to(Path.cwd()) else str(absolute)
+
+
+def load_config(path: Path | None = None, chosen_by: str | None = None) -> Config:
+    """Read and check a component config; relative paths in it are relative to the file.
+
+    Without ``path``, the one :func:`choose_config` finds (no bundle file).
+    """
+    if path is None:
+        path, chosen_by = choose_config(None)
+    path = Path(path)
+    if not path.is_file():
+        raise AyonCondaError(path, f"no such file (the component config, {chosen_by or BY_OPTION})",
+                             "pass --config PATH or set AYON_CONDA_CONFIG")
     data = _load_yaml(path)
     if not isinstance(data, Mapping):
         raise AyonCondaError(path, "not a mapping at the top level", _FIX)
@@ -175,6 +230,7 @@ def load_config(path: Path | None = None) -> Config:
         exclude={normalize_name(k): str(v) for k, v in (data.get("exclude") or {}).items()},
         conda_names=config_names,
         channels=_channels(data, path),
+        chosen_by=chosen_by or BY_OPTION,
     )
     for name in bake:
         config.addon(name)  # every baked addon needs a source entry

@@ -70,8 +70,9 @@ class Requirement:
 @dataclass(frozen=True)
 class AddonSource:
     """A locked addon source. ``location`` is a URL, a server private file name, or a path
-    relative to the lock file's directory; ``sha256`` covers the archive (url, server) or the
-    directory tree (path: see :func:`ayon_conda.pin.addon_sources.tree_sha256`)."""
+    source's own name (its directory's or archive's name: a lock does not depend on where it was
+    pinned); ``sha256`` covers the archive, or a directory's tree (see
+    :func:`ayon_conda.pin.source_archives.tree_sha256`)."""
 
     kind: str
     location: str
@@ -205,11 +206,6 @@ class Lock:
     def python(self) -> str:
         """The package's Python range: the configured one, narrowed by the run-requirement check."""
         return self.run_check.python if self.run_check else self.package.python
-
-    def source_path(self, addon: LockedAddon) -> Path:
-        """Absolute path of a ``path`` source (stored relative to the lock file)."""
-        base = self.path.parent if self.path else Path.cwd()
-        return (base / addon.source.location).resolve()
 
     # -- (de)serialisation -------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:

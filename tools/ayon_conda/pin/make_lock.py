@@ -91,13 +91,15 @@ def make_lock(
     (recorded as skipped).
     """
     addons = baked_addons(bundle, config, extra_addons)
-    lock_dir = Path(lock_path).resolve().parent
     locked: list[LockedAddon] = []
     requirements = [Requirement(r, f"{config.path.name} (requirements)") for r in config.requirements]
     for name, version in addons.items():
         addon = config.addon(name)
         progress.step(f"Fetching addon {name} {version} ({addon.source.kind})")
-        source, tree = sources.pin(addon, version, lock_dir)
+        try:
+            source, tree = sources.pin(addon, version)
+        except AyonCondaError as exc:
+            raise config.source_error(exc, name) from None
         origin = f"addon {name} {version}"
         client_package_dir(tree, addon.client_dir, origin)
         check_version(tree, version, origin)

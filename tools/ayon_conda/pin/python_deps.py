@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import tempfile
 import tomllib
@@ -24,11 +25,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from packaging.requirements import InvalidRequirement
 from packaging.utils import parse_wheel_filename
 
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, Unreachable
 from ayon_conda.pin.component_config import Config, normalize_name
 from ayon_conda.pin.headless import QT_DISTRIBUTIONS, qt_error
 from ayon_conda.pin.lock import PLATFORMS as AYON_PLATFORMS
@@ -63,9 +65,9 @@ def _toml_str(value: str) -> str:
     return json.dumps(value)  # JSON string escapes are valid TOML basic strings
 
 
-def _scratch_project(requirements: Sequence[Requirement], config: Config) -> str:
+def _scratch_project(requirements: Sequence[Requirement], config: Config, platforms: Sequence[str]) -> str:
     deps = ",\n    ".join(_toml_str(r.text) for r in requirements)
-    envs = ", ".join(_toml_str(f"sys_platform == '{p}'") for p in PLATFORMS)
+    envs = ", ".join(_toml_str(f"sys_platform == '{p}'") for p in platforms)
     excluded = ", ".join(_toml_str(name) for name in sorted(config.exclude))
     return (
         "[project]\n"
@@ -85,14 +87,16 @@ def _uv_bin() -> str:
 
 
 def run_uv_lock(
-    requirements: Sequence[Requirement], config: Config, progress: Progress, *, exclude_newer: str | None, offline: bool
+    requirements: Sequence[Requirement], config: Config, progress: Progress, *, exclude_newer: str | None, offline: bool,
+    platforms: Sequence[str] = PLATFORMS,
 ) -> dict[str, Any]:
-    """Resolve with ``uv lock`` in a scratch project; returns the parsed uv.lock."""
+    """Resolve with ``uv lock`` in a scratch project for ``platforms`` (``sys.platform`` values);
+    returns the parsed uv.lock."""
     progress.step(
-        f"Resolving {len(requirements)} requirements with uv for {', '.join(PLATFORMS)}, python {config.python}"
+        f"Resolving {len(requirements)} requirements with uv for {', '.join(platforms)}, python {config.python}"
     )
     with tempfile.TemporaryDirectory(prefix="ayon-conda-uv-") as tmp:
-        Path(tmp, "pyproject.toml").write_text(_scratch_project(requirements, config), encoding="utf-8")
+        Path(tmp, "pyproject.toml").write_text(_scratch_project(requirements, config, platforms), encoding="utf-8")
         cmd = [_uv_bin(), "lock", "--directory", tmp, "--fork-strategy", "fewest", "--color", "never", "--quiet"]
         if exclude_newer:
             cmd += ["--exclude-newer", exclude_newer]
@@ -102,6 +106,11 @@ def run_uv_lock(
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
         if proc.returncode != 0:
             said = " ".join(line.strip() for line in proc.stderr.splitlines() if line.strip())
+            unreachable = re.search(r"Failed to fetch: (\S+)", proc.stderr)
+            if unreachable:
+                causes = [line.split("cause:", 1)[1].strip() for line in proc.stderr.splitlines() if "cause:" in line]
+                raise Unreachable(urlsplit(unreachable.group(1)).netloc, f"uv cannot reach the package index ({causes[-1]})",
+                                  "check the network (and uv's index settings, e.g. UV_DEFAULT_INDEX)")
             raise AyonCondaError(
                 "pin", f"uv cannot resolve the dependencies: {said}",
                 "loosen the constraints named above, or exclude a dependency in the component config",

@@ -27,7 +27,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
 from ayon_conda import rattler_channels
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, Unreachable
 from ayon_conda.pin.lock import RunCheck, minor_key
 from ayon_conda.progress import Progress
 
@@ -55,16 +55,6 @@ def python_spec(minors: Sequence[str]) -> str:
     return "|".join(f">={r[0][0]}.{r[0][1]},<{r[-1][0]}.{r[-1][1] + 1}" for r in runs)
 
 
-def _one_line(text: object) -> str:
-    """py-rattler's error chain on one line: what failed and its root cause.
-
-    >>> _one_line("error sending request for url (https://x/y)\\nCaused by: dns error\\nCaused by: no such host")
-    'error sending request for url (https://x/y): no such host'
-    """
-    parts = [p.strip() for p in " ".join(str(text).split()).split("Caused by:") if p.strip()]
-    return parts[0] if len(parts) == 1 else f"{parts[0]}: {parts[-1]}"
-
-
 def _declared(python: str) -> SpecifierSet:
     try:
         return SpecifierSet(python)
@@ -77,13 +67,13 @@ class _Solver:
     """Solves sets of specs against the channels for one subdir at a time."""
 
     def __init__(self, channels: Sequence[str], endpoint_url: str | None) -> None:
-        self.channels = list(channels)
-        self.gateway = rattler_channels.gateway(channels, endpoint_url)
+        self.channels = [rattler_channels.located(c) for c in channels]
+        self.gateway = rattler_channels.gateway(self.channels, endpoint_url)
 
     def _where(self, exc: Exception) -> AyonCondaError:
-        return AyonCondaError(", ".join(self.channels), f"cannot read the channels to check the run requirements "
-                              f"({_one_line(exc)})", "pass --channel with channels this machine can reach "
-                              "(ayon-conda can make a local one), or --skip-run-check to record them unchecked")
+        return Unreachable(", ".join(self.channels), f"cannot read the channels to check the run requirements "
+                           f"({rattler_channels.error_text(exc)})", "pass --channel with channels this machine can reach "
+                           "(ayon-conda local-channel makes one from a lock), or --skip-run-check to record them unchecked")
 
     async def python_minors(self, subdir: str) -> set[str]:
         """Minor versions of the released Pythons the channels offer for ``subdir``."""

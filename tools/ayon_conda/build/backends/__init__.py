@@ -18,6 +18,7 @@ BACKENDS: dict[str, type] = {b.name: b for b in (NativeBackend, RattlerBuildBack
 
 
 def get_backend(name: str) -> Backend:
+    """The backend called ``name`` (one of :data:`ayon_conda.build.BACKEND_NAMES`), its tool checked."""
     backend = BACKENDS.get(name)
     if backend is None:
         raise AyonCondaError(name, "unknown backend", f"choose one of: {', '.join(sorted(BACKENDS))}")
