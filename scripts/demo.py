@@ -84,20 +84,26 @@ def main() -> int:
 
     print("Commands are shown as they run from the repository root with .venv/bin on PATH "
           "(source .venv/bin/activate).")
-    step("pin the sample bundle (its config, examples/bundles/sample.components.yaml, is found beside it)")
-    pinned = ayon_conda_json("pin", ROOT / "examples/bundles/sample.json", "-o", lock)
+    bundle = ROOT / "examples/bundles/sample.json"
+    channel = args.channel
+    if channel:
+        step("pin the sample bundle (its config, examples/bundles/sample.components.yaml, is found beside it)")
+        pinned = ayon_conda_json("pin", bundle, "-o", lock, "--channel", channel)
+    else:
+        step("pin the sample bundle (its config is found beside it); its compiled run requirement (pillow) "
+             "is recorded unchecked: conda-forge may be out of reach")
+        ayon_conda_json("pin", bundle, "-o", lock, "--skip-run-check")
+        step("make a local channel: python from this interpreter, the lock's run requirements from PyPI wheels")
+        channel = ayon_conda_json("local-channel", OUT / "local-channel", "--lock", lock)["channel"]
+        print(channel)
+        step("pin again: pillow proven to install from the local channel (python narrows to this interpreter's)")
+        pinned = ayon_conda_json("pin", bundle, "-o", lock, "--channel", channel)
     print(f"{shown(lock)}: {pinned['exact_spec']}")
 
     step("build the packages: ayon-publish and ayon-publish-core")
     ayon_conda("build", lock, "-o", dist)
     package = next((dist / "noarch").glob("ayon-publish-[0-9]*.conda"))
     core_package = next((dist / "noarch").glob("ayon-publish-core-*.conda"))
-
-    channel = args.channel
-    if not channel:
-        step("make a local channel: python from this interpreter, the lock's run requirements from PyPI wheels")
-        channel = ayon_conda_json("local-channel", OUT / "local-channel", "--lock", lock)["channel"]
-        print(channel)
 
     step("verify: install the package file with py-rattler into a throwaway environment and run ayon")
     ayon_conda("verify", package, "--channel", channel)

@@ -53,12 +53,14 @@ def versions(site: AyonStandIn, product_name: str) -> list[int]:
 
 def assert_published(site: AyonStandIn, projects_root: Path, product_name: str = "renderBeauty",
                      version: int = 1) -> list[Path]:
-    """The server holds ``version`` of the product, by the submitting user, with a representation
+    """The server holds ``version`` of the product, by the submitting user, with the frames'
+    resolution (read with Pillow, the sample core's compiled run requirement) and a representation
     whose files are in the project root with the rendered frames' bytes; returns those files."""
     (product,) = [p for p in site.store.entities(PROJECT, "product") if p["name"] == product_name]
     (entity,) = [v for v in site.store.entities(PROJECT, "version")
                  if v["productId"] == product["id"] and v["version"] == version]
     assert entity["author"] == USER
+    assert (entity["attrib"].get("resolutionWidth"), entity["attrib"].get("resolutionHeight")) == (64, 36)
     (repre,) = [r for r in site.store.entities(PROJECT, "representation") if r["versionId"] == entity["id"]]
     files = [Path(f["path"].replace("{root[work]}", str(projects_root))) for f in repre["files"]]
     assert [f.read_bytes() for f in files] == [p.read_bytes() for p in sorted(RENDER.iterdir())]

@@ -154,7 +154,8 @@ class IntegrateAsset(pyblish.api.InstancePlugin):
             "source": instance.context.data.get("sourceFile") or instance.context.data.get("outputPath"),
             "comment": instance.data.get("comment", ""),
         }
-        attribs = {key: instance.data[key] for key in ("frameStart", "frameEnd") if key in instance.data}
+        attribs = {key: instance.data[key] for key in ("frameStart", "frameEnd", "resolutionWidth", "resolutionHeight")
+                   if key in instance.data}
         version_entity = new_version_entity(
             version_number, product_entity["id"],
             task_id=task_entity["id"] if task_entity else None,
