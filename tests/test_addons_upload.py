@@ -86,9 +86,11 @@ def test_a_bundle_manifest_never_changes(moto_s3):
     bucket = moto_s3.new_bucket("bundle")
     to = f"s3://{bucket}/ayon"
     upload(moto_s3, to, SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, *SKIP_UNSOURCED, "-q")
+    before = objects(moto_s3, bucket)
     line = error_line(upload(moto_s3, to, SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, *SKIP_UNSOURCED,
                              "--exclude", "deadline_cloud", code=1))
-    assert "bundles/sample-bundle-1.json: already exists with different content" in line and "new bundle" in line
+    assert "bundles/sample-bundle-1.json: already exists with other addons or versions" in line and "new bundle" in line
+    assert objects(moto_s3, bucket) == before
 
 
 def test_addons_without_a_source_are_named(moto_s3):
@@ -106,7 +108,8 @@ def test_bad_destinations_and_names(moto_s3, tmp_path: Path):
     assert "has no such addon" in error_line(upload(moto_s3, "s3://b", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG,
                                                     "--exclude", "nuke", code=1))
     bad = make_bundle(tmp_path / "b.json", {"core": "1.9.0-sample.1"}, name="prod/../x")
-    assert "not a valid name" in error_line(upload(moto_s3, "s3://b", bad, "--config", SAMPLE_CONFIG, code=1))
+    assert "bundle name 'prod/../x' is not valid" in error_line(upload(moto_s3, "s3://b", bad, "--config", SAMPLE_CONFIG,
+                                                                       code=1))
 
 
 @pytest.mark.network

@@ -3,6 +3,16 @@
 # or DEADLINE_JA_S3_BUCKET is set. All logic is in ayon_publish/addon_sync.py; this applies its output.
 $AyonSyncPython = Join-Path $Env:CONDA_PREFIX 'python.exe'
 if (-not (Test-Path -LiteralPath $AyonSyncPython)) { $AyonSyncPython = Join-Path $Env:CONDA_PREFIX 'bin/python' }
-$AyonSyncEnv = & $AyonSyncPython -I -m ayon_publish.addon_sync activate --shell powershell
+try {
+    $AyonSyncEnv = & $AyonSyncPython -I -m ayon_publish.addon_sync activate --shell powershell
+    $AyonSyncStatus = $LASTEXITCODE
+} catch {
+    $AyonSyncEnv = $null
+    $AyonSyncStatus = 1
+}
 if ($AyonSyncEnv) { Invoke-Expression ($AyonSyncEnv -join "`n") }
-Remove-Variable AyonSyncPython, AyonSyncEnv
+# fail closed: `ayon` refuses to run while this is set, even if python died without a word
+if ($AyonSyncStatus -ne 0 -and -not $Env:AYON_ADDONS_SYNC_ERROR) {
+    $Env:AYON_ADDONS_SYNC_ERROR = "ayon-publish-core: the addon sync ended with status $AyonSyncStatus and no message; run '$AyonSyncPython -m ayon_publish.addon_sync activate --shell powershell' to see why"
+}
+Remove-Variable AyonSyncPython, AyonSyncEnv, AyonSyncStatus

@@ -11,6 +11,10 @@ _ayon_sync_status=$?
 eval "${_ayon_sync_env}"
 unset _ayon_sync_python _ayon_sync_env
 if [ "${_ayon_sync_status}" -ne 0 ]; then
+    # fail closed: `ayon` refuses to run while this is set, even if python died without a word
+    if [ -z "${AYON_ADDONS_SYNC_ERROR:-}" ]; then
+        export AYON_ADDONS_SYNC_ERROR="ayon-publish-core: the addon sync ended with status ${_ayon_sync_status} and no message; run '${CONDA_PREFIX:-}/bin/python -m ayon_publish.addon_sync activate --shell bash' to see why"
+    fi
     unset _ayon_sync_status
     return 1
 fi

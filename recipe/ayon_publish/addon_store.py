@@ -31,24 +31,15 @@ compatible; standard library only.
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Mapping, NamedTuple, Sequence
 
+from ayon_publish import names
+
 FORMAT = 1
-#: Bundle, addon and version names: what AYON allows, and safe as S3 keys and directory names.
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class ManifestError(ValueError):
-    """A manifest or name that does not follow this layout."""
-
-
-def check_name(kind: str, value: Any) -> str:
-    """``value`` if it is a safe bundle/addon/version name, else :class:`ManifestError`."""
-    if not isinstance(value, str) or not _NAME.match(value) or ".." in value:
-        raise ManifestError(f"{kind} {value!r} is not a valid name (letters, digits and . _ + - only)")
-    return value
+    """A manifest that does not follow this layout."""
 
 
 def addon_dir_name(name: str, version: str) -> str:
@@ -91,25 +82,24 @@ class AddonEntry(NamedTuple):
                 "sha256": self.sha256, "size": self.size}
 
     @classmethod
-    def from_dict(cls, name: str, data: Any) -> AddonEntry:
+    def from_dict(cls, name: Any, data: Any) -> AddonEntry:
+        """An entry of a manifest, every name, version and sha256 checked (:mod:`ayon_publish.names`)."""
         if not isinstance(data, Mapping):
-            raise ManifestError(f"addon {name!r} is not an object")
+            raise ManifestError(f"addon {names.shown(name)} is not an object")
         try:
             entry = cls(
-                name=check_name("addon", name),
-                version=check_name("version", data["version"]),
-                client_dir=str(data["client_dir"]),
-                sha256=str(data["sha256"]),
-                size=int(data["size"]),
+                name=names.addon_name(name),
+                version=names.version(data.get("version"), f"version of addon {name}"),
+                client_dir=names.client_dir(data.get("client_dir"), f"client_dir of addon {name}"),
+                sha256=names.sha256(data.get("sha256"), f"sha256 of addon {name}"),
+                size=data.get("size"),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ManifestError(f"addon {name!r}: {exc}") from None
-        if not entry.client_dir.isidentifier():
-            raise ManifestError(f"addon {name!r}: client_dir {entry.client_dir!r} is not a Python package name")
-        if not _SHA256.match(entry.sha256):
-            raise ManifestError(f"addon {name!r}: sha256 {entry.sha256!r} is not a sha256")
+        except names.InvalidName as exc:
+            raise ManifestError(str(exc)) from None
+        if not isinstance(entry.size, int) or isinstance(entry.size, bool) or entry.size < 0:
+            raise ManifestError(f"addon {name}: size {names.shown(entry.size)} is not a number of bytes")
         if data.get("archive") != entry.archive:
-            raise ManifestError(f"addon {name!r}: archive {data.get('archive')!r} is not {entry.archive!r}")
+            raise ManifestError(f"addon {name}: archive {names.shown(data.get('archive'))} is not {entry.archive!r}")
         return entry
 
 
@@ -133,7 +123,7 @@ def bundle_manifest(bundle: str, entries: Sequence[AddonEntry]) -> dict[str, Any
     """The manifest of a bundle: every synced addon of it."""
     return {
         "format": FORMAT,
-        "bundle": check_name("bundle", bundle),
+        "bundle": names.bundle_name(bundle),
         "addons": {e.name: e.to_dict() for e in sorted(entries, key=lambda e: e.name)},
     }
 
@@ -142,7 +132,7 @@ def parse_bundle_manifest(data: bytes, bundle: str) -> list[AddonEntry]:
     """The addons of bundle ``bundle``'s manifest, checked."""
     obj = _load(data)
     if obj.get("bundle") != bundle:
-        raise ManifestError(f"it is the manifest of bundle {obj.get('bundle')!r}, not {bundle!r}")
+        raise ManifestError(f"it is the manifest of bundle {names.shown(obj.get('bundle'))}, not {bundle!r}")
     addons = obj.get("addons")
     if not isinstance(addons, Mapping):
         raise ManifestError("it has no 'addons' object")
@@ -152,8 +142,8 @@ def parse_bundle_manifest(data: bytes, bundle: str) -> list[AddonEntry]:
 def _load(data: bytes) -> Mapping[str, Any]:
     try:
         obj = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise ManifestError(f"not valid JSON ({exc})") from None
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise ManifestError(f"not valid JSON ({names.one_line(str(exc))})") from None
     if not isinstance(obj, Mapping) or obj.get("format") != FORMAT:
         raise ManifestError(f"not a manifest of format {FORMAT}")
     return obj

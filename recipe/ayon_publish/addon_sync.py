@@ -65,7 +65,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
 
-from ayon_publish import addon_store, shell_env
+from ayon_publish import addon_store, names, shell_env
 from ayon_publish.addon_store import AddonEntry, ManifestError
 from ayon_publish.file_lock import FileLock, LockTimeout
 
@@ -80,19 +80,21 @@ JA_PREFIX_VAR = "DEADLINE_JA_ROOT_PREFIX"
 JA_SUBPREFIX = "ayon"
 
 BUILD_INFO = Path(__file__).resolve().parent / "build_info.json"
+PACKAGE = "ayon-publish-core"  # for messages when build_info.json cannot be read
 MARKER = ".ayon-addon-sync.json"  # in each addon dir; a dot in the name: AYON never imports it
 LOCK_TIMEOUT = 900.0
 LOG_LIMIT = 1 << 20
 
 _CACHE_FIX = f"set {CACHE_VAR} to a writable node-local directory"
 _REUPLOAD = "upload the bundle's addons again with 'ayon-conda addons upload'"
+_CHANGED = "the object was changed or corrupted in S3: restore it, or publish a new addon version"
 
 
 class SyncError(Exception):
     """A failure to report as one line: what it is about, what is wrong, what to do."""
 
     def __init__(self, subject: str, problem: str, fix: str) -> None:
-        self.line = f"{subject}: {problem}; {fix}"
+        self.line = names.one_line(f"{subject}: {problem}; {fix}")  # values from outside never break it
         super().__init__(self.line)
 
 
@@ -159,8 +161,8 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
                         "set it to the job's AYON bundle in the environment that activates (e.g. from a job "
                         "parameter, in a queue environment that runs before the Conda one)")
     try:
-        addon_store.check_name("bundle", bundle)
-    except ManifestError as exc:
+        names.bundle_name(bundle, "bundle name")
+    except names.InvalidName as exc:
         raise SyncError(BUNDLE_VAR, str(exc), f"set {BUNDLE_VAR} to the name of an AYON bundle") from None
     endpoint = environ.get("AWS_ENDPOINT_URL_S3") or environ.get("AWS_ENDPOINT_URL") or None
     return Settings(bucket, prefix.strip("/"), bundle, cache_dir(environ), endpoint)
@@ -389,9 +391,10 @@ def _sync_locked(settings: Settings, cache: Cache, baked: Mapping[str, str], pac
             archive = work / "archive.zip"
             missing = SyncError(url, f"the archive of {entry.name} {entry.version} is missing", _REUPLOAD)
             sha256, size = remote.download(entry.archive, archive, missing)
-            if sha256 != entry.sha256 or size != entry.size:
-                raise SyncError(url, f"sha256 mismatch (manifest {entry.sha256[:12]}..., downloaded {sha256[:12]}...)",
-                                "the object was changed or corrupted in S3: restore it, or publish a new addon version")
+            if size != entry.size:
+                raise SyncError(url, f"size mismatch (manifest {entry.size} bytes, downloaded {size})", _CHANGED)
+            if sha256 != entry.sha256:
+                raise SyncError(url, f"sha256 mismatch (manifest {entry.sha256}, downloaded {sha256})", _CHANGED)
             cache.install(entry, archive, url, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -407,33 +410,44 @@ def read_build_info() -> Dict[str, Any]:
 
 
 def activate(environ: Mapping[str, str], info: Mapping[str, Any], err: Any = None) -> tuple[int, shell_env.Changes]:
-    """Sync if configured; returns (exit code, environment changes). Reports failures on ``err``."""
+    """Sync if configured; returns (exit code, environment changes). Reports failures on ``err``.
+
+    Fails closed: any error, expected or not, sets :data:`ERROR_VAR` to one line.
+    """
     err = err or sys.stderr
     if not is_configured(environ):
         return 0, {}
-    package = info["package"]["name"]
+    package = PACKAGE
     cache = Cache(cache_dir(environ))
     started = time.monotonic()
     try:
+        package = info["package"]["name"]
         settings = settings_from_env(environ)
         baked = {name: addon["version"] for name, addon in info["addons"].items()}
         result = sync(settings, baked, package)
+        seconds = time.monotonic() - started
+        dirs = " ".join(e.dir_name for e in result.addons) or "(none)"
+        summary = f"bundle {result.bundle} from {settings.uri}: {dirs}"
+        changes = shell_env.activation_changes(environ, {ADDONS_DIR_VAR: str(result.addons_dir), ERROR_VAR: None})
     except Exception as exc:  # one line for the user; a bug's traceback goes to the log
-        line = exc.line if isinstance(exc, SyncError) else f"{package}: unexpected {type(exc).__name__}: {exc}"
+        line = exc.line if isinstance(exc, SyncError) else unexpected(package, exc)
         cache.log(f"error: {line}")
         if not isinstance(exc, SyncError):
             cache.log(traceback.format_exc().rstrip().replace("\n", "\n    "))
         print(f"error: {package} addon sync: {line}", file=err)
         return 1, shell_env.activation_changes(environ, {ERROR_VAR: line})
-    seconds = time.monotonic() - started
-    names = " ".join(e.dir_name for e in result.addons) or "(none)"
-    summary = f"bundle {result.bundle} from {settings.uri}: {names}"
     if result.downloaded:
         size = sum(e.size for e in result.downloaded) / 1e6
         summary += f"; downloaded {len(result.downloaded)} ({size:.1f} MB) in {seconds:.1f} s"
         print(f"{package}: synced {summary}", file=err)
     cache.log(f"ok: {summary}")
-    return 0, shell_env.activation_changes(environ, {ADDONS_DIR_VAR: str(result.addons_dir), ERROR_VAR: None})
+    return 0, changes
+
+
+def unexpected(package: str, exc: BaseException) -> str:
+    """The one line of an error nobody planned for (a bug, a broken environment)."""
+    return names.one_line(f"{package}: unexpected {type(exc).__name__}: {exc}; see {CACHE_VAR}/logs/activate.log "
+                          "and report it")
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -446,13 +460,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--shell", choices=shell_env.SHELLS, required=True, help="the shell that applies the output")
     args = parser.parse_args(argv)
     if args.action == "deactivate":
-        code, changes = 0, shell_env.deactivation_changes(os.environ)
+        code, text = 0, shell_env.render(shell_env.deactivation_changes(os.environ), args.shell)
     else:
-        code, changes = activate(os.environ, read_build_info())
-    text = shell_env.render(changes, args.shell)
+        code, text = _activate_failing_closed(args.shell)
     if text:
         print(text)
     return code
+
+
+def _activate_failing_closed(shell: str) -> tuple[int, str]:
+    """:func:`activate` rendered for ``shell``; whatever fails, the output still sets :data:`ERROR_VAR`."""
+    try:
+        code, changes = activate(os.environ, read_build_info())
+        return code, shell_env.render(changes, shell)
+    except Exception as exc:  # fail closed: the environment still gets the error, whatever went wrong
+        line = unexpected(PACKAGE, exc)
+        print(f"error: {PACKAGE} addon sync: {line}", file=sys.stderr)
+        return 1, shell_env.render(shell_env.activation_changes({}, {ERROR_VAR: line}), shell)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,8 @@ ayon-core itself always comes from the package: its version is the package's ver
 the sync refuses a bundle that names another core, and ayon-core never loads the ``core`` entry
 of ``AYON_ADDONS_DIR`` as an addon. If that sync failed, ``AYON_ADDONS_SYNC_ERROR`` holds its
 one-line reason and ``ayon`` refuses to run with it (only ``--version`` still answers), so a job
-fails clearly even where the activation's own failure was ignored.
+fails clearly even where the activation's own failure was ignored; it refuses too when the sync
+is configured but the activation never ran it (:func:`sync_refusal`).
 
 Two options are handled here instead: ``ayon --version`` prints what the package holds, and
 ``ayon --self-check`` imports the publish code paths with every Qt binding blocked.
@@ -37,7 +38,7 @@ import platform
 import socket
 import sys
 from pathlib import Path
-from typing import Any, MutableMapping, Sequence
+from typing import Any, Mapping, MutableMapping, Sequence
 
 HERE = Path(__file__).resolve().parent
 VENDOR_DIR = HERE / "vendor"
@@ -81,6 +82,21 @@ def setup(environ: MutableMapping[str, str] | None = None) -> dict[str, Any]:
     if sys.argv and sys.argv[0]:
         env.setdefault("AYON_EXECUTABLE", os.path.abspath(sys.argv[0]))
     return info
+
+
+def sync_refusal(environ: Mapping[str, str]) -> str | None:
+    """Why ``ayon`` must not run: the activation's addon sync failed, or, in ayon-publish-core, it
+    is configured but never ran (it always records what it set in ``AYON_ADDONS_SYNC_ACTIVE``)."""
+    if environ.get(SYNC_ERROR_VAR):
+        return f"the addon sync failed when the environment was activated: {environ[SYNC_ERROR_VAR]}"
+    try:
+        from ayon_publish import addon_sync, shell_env  # ayon-publish-core only
+    except ImportError:
+        return None
+    if addon_sync.is_configured(environ) and SYNC_ERROR_VAR not in environ.get(shell_env.ACTIVE, "").split(","):
+        return ("the addon sync is configured but did not run; activate the environment with its "
+                "etc/conda/activate.d scripts (conda, pixi or rattler activation) before running ayon")
+    return None
 
 
 def version_text(info: dict[str, Any]) -> str:
@@ -132,9 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args in (["--version"], ["-V"]):
         print(version_text(info))
         return 0
-    if os.environ.get(SYNC_ERROR_VAR):
-        print(f"error: the addon sync failed when the environment was activated: {os.environ[SYNC_ERROR_VAR]}",
-              file=sys.stderr)
+    refusal = sync_refusal(os.environ)
+    if refusal:
+        print(f"error: {refusal}", file=sys.stderr)
         return 1
     if args == ["--self-check"]:
         problems = self_check(info)

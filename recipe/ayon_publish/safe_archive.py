@@ -21,7 +21,7 @@ import tarfile
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
-from typing import IO, Callable, Iterator, Optional, Tuple
+from typing import IO, Callable, Dict, Iterable, Iterator, Optional, Set, Tuple
 
 #: Why an archive was refused: an unsafe entry, an entry outside ``strip``, not an archive at all.
 UNSAFE = "unsafe"
@@ -66,6 +66,31 @@ def member_path(name: str, strip: str | None = None) -> PurePosixPath | None:
     return PurePosixPath(*parts) if parts else None
 
 
+def check_layout(entries: Iterable[Tuple[PurePosixPath, bool, str]]) -> None:
+    """Refuse entries that cannot all be extracted as given: a path that is both a file and a
+    directory, or the same file twice (the last would silently win). ``entries`` are
+    ``(relative path, is a directory, name in the archive)``.
+
+    >>> check_layout([(PurePosixPath("a"), False, "a"), (PurePosixPath("a/b.py"), False, "a/b.py")])
+    Traceback (most recent call last):
+    ...
+    ayon_publish.safe_archive.UnsafeArchive: entry 'a' is a file, and a directory in other entries
+    """
+    files: Dict[PurePosixPath, str] = {}
+    dirs: Set[PurePosixPath] = set()
+    for rel, is_dir, name in entries:
+        if is_dir:
+            dirs.add(rel)
+        elif rel in files:
+            raise UnsafeArchive(f"entry '{name}' appears twice")
+        else:
+            files[rel] = name
+        dirs.update(rel.parents)
+    clash = sorted(set(files) & dirs)
+    if clash:
+        raise UnsafeArchive(f"entry '{files[clash[0]]}' is a file, and a directory in other entries")
+
+
 def _tar_entries(archive: Path, strip: str | None) -> Iterator[_Entry]:
     with tarfile.open(archive) as tar:
         checked = []
@@ -77,6 +102,7 @@ def _tar_entries(archive: Path, strip: str | None) -> Iterator[_Entry]:
                 raise UnsafeArchive(f"entry '{member.name}' is not a file or directory")
             if rel is not None:
                 checked.append((rel, member))
+        check_layout((rel, member.isdir(), member.name) for rel, member in checked)
         for rel, member in checked:
             yield rel, member.isdir(), member.mode, None if member.isdir() else tar.extractfile(member)
 
@@ -90,6 +116,7 @@ def _zip_entries(archive: Path, strip: str | None) -> Iterator[_Entry]:
                 raise UnsafeArchive(f"entry '{info.filename}' is a link")
             if rel is not None:
                 checked.append((rel, info))
+        check_layout((rel, info.is_dir(), info.filename) for rel, info in checked)
         for rel, info in checked:
             mode = (info.external_attr >> 16) or 0o644
             if info.is_dir():

@@ -50,6 +50,8 @@ class Bundle:
 def select_bundle(answer: Mapping[str, Any], select: str, origin: str) -> Mapping[str, Any]:
     """Pick a bundle from a ``get_bundles()`` answer by name, ``production`` or ``staging``."""
     bundles = answer.get("bundles") or []
+    if not isinstance(bundles, list):
+        raise UserError(origin, "'bundles' is not a list", "pass a get_bundles() answer or one bundle")
     wanted = select
     if select == PRODUCTION:
         wanted = answer.get("productionBundle") or ""

@@ -38,7 +38,8 @@ def test_core_package_is_core_and_vendored_libraries_only(core_contents, content
     assert addons == {"core_1.9.0-sample.1"}
     vendored = {f for f in files if f.startswith(f"{PKG}vendor/")}
     assert vendored == {f for f in contents_of_full if f.startswith(f"{PKG}vendor/")}
-    for module in ("addon_sync.py", "addon_store.py", "file_lock.py", "safe_archive.py", "shell_env.py", "bootstrap.py"):
+    for module in ("addon_sync.py", "addon_store.py", "file_lock.py", "names.py", "safe_archive.py", "shell_env.py",
+                   "bootstrap.py"):
         assert f"{PKG}{module}" in files
     assert f"{PKG}addon_sync.py" not in contents_of_full  # the full package has no sync
     assert [f for f in files if not f.startswith(PKG)] == SCRIPTS

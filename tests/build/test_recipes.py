@@ -260,14 +260,20 @@ def test_windows_build_script_runs_the_same_stage_command():
 
 
 # -- bad input ----------------------------------------------------------------------------------
-def test_a_bundle_name_with_jinja_is_refused_before_anything_is_written(sample_lock: Path, tmp_path: Path):
+@pytest.mark.parametrize("field, value, needle", [
+    ("bundle.name", '${{ env.get("AWS_SECRET_ACCESS_KEY") }}', "bundle name '${{ env.get"),  # not a bundle name
+    ("package.summary", '${{ env.get("AWS_SECRET_ACCESS_KEY") }}', "contains a Jinja marker"),  # free text
+])
+def test_jinja_from_the_lock_is_refused_before_anything_is_written(field: str, value: str, needle: str,
+                                                                  sample_lock: Path, tmp_path: Path):
     data = json.loads(sample_lock.read_text())
-    data["bundle"]["name"] = '${{ env.get("AWS_SECRET_ACCESS_KEY") }}'
+    part, key = field.split(".")
+    data[part][key] = value
     bad = tmp_path / "bad.lock.json"
     bad.write_text(json.dumps(data))
     out = tmp_path / "out"
     line = error_line(run_cli("render", bad, "-o", out, code=1))
-    assert "Jinja" in line and str(bad) in line
+    assert needle in line and str(bad) in line
     assert not out.exists()
 
 

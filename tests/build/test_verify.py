@@ -59,7 +59,7 @@ def test_not_a_conda_package(tmp_path: Path):
     bogus = tmp_path / "ayon-publish-1.0-pyh0_0.conda"
     bogus.write_text("not a zip")
     line = error_line(run_cli("verify", bogus, code=1))
-    assert str(bogus) in line and "not a readable conda package" in line
+    assert str(bogus) in line and "not a valid conda package: not a .conda archive" in line
 
 
 def test_self_check_catches_a_module_level_qt_import(tmp_path: Path, python_channel: str):

@@ -16,7 +16,7 @@ def test_a_file_that_is_not_a_conda_package(channel, tiny, tmp_path):
     bogus = tmp_path / "bogus-1.0-0.conda"
     bogus.write_bytes(b"not a zip file at all")
     good = tiny("beta")  # nothing is written when any package is bad
-    refused(run_cli("publish", good, bogus, *channel.cli_args(), code=1), str(bogus), "not a readable conda package")
+    refused(run_cli("publish", good, bogus, *channel.cli_args(), code=1), str(bogus), "not a valid conda package: not a .conda archive")
     assert channel.read() == before
 
 

@@ -5,6 +5,7 @@ addons into a node-local cache."""
 from __future__ import annotations
 
 import io
+import json
 import os
 import shlex
 import shutil
@@ -201,7 +202,8 @@ def test_corrupted_object_is_refused_and_ayon_will_not_run(core_prefix: Path, wo
     uploaded = upload_sample(moto_s3, bucket, "ayon")
     archive = next(a["archive"] for a in uploaded["addons"] if a["name"] == "deadline_cloud")
     key = archive.split(f"s3://{bucket}/", 1)[1]
-    moto_s3.client().put_object(Bucket=bucket, Key=key, Body=b"PK\x03\x04 not the uploaded archive")
+    size = next(a["size"] for a in uploaded["addons"] if a["name"] == "deadline_cloud")
+    moto_s3.client().put_object(Bucket=bucket, Key=key, Body=b"PK\x03\x04".ljust(size, b"!"))  # same size, other bytes
     env = {**worker_env, "AYON_ADDONS_S3_URI": f"s3://{bucket}/ayon"}
     cache = Path(env["AYON_ADDONS_CACHE_DIR"])
     result = source(core_prefix, env, tmp_path)
@@ -271,7 +273,9 @@ MISCONFIGURED = {
                        ["no AWS credentials found", "AWS_PROFILE"]),
     "unknown bundle": (lambda moto, env: env.update(AYON_BUNDLE_NAME="not-uploaded"),
                        ["bundles/not-uploaded.json", "bundle 'not-uploaded' has not been uploaded", "ayon-conda addons upload"]),
-    "bundle name": (lambda moto, env: env.update(AYON_BUNDLE_NAME="../escape"), ["AYON_BUNDLE_NAME", "not a valid name"]),
+    "bundle name": (lambda moto, env: env.update(AYON_BUNDLE_NAME="../escape"), ["AYON_BUNDLE_NAME", "bundle name '../escape' is not valid"]),
+    "bundle name with a newline": (lambda moto, env: env.update(AYON_BUNDLE_NAME=BUNDLE + "\n"),
+                                   ["AYON_BUNDLE_NAME", rf"bundle name '{BUNDLE}\n' is not valid"]),
     "bundle unset": (lambda moto, env: env.pop("AYON_BUNDLE_NAME"),
                      ["AYON_BUNDLE_NAME: is not set", "/queue-root/ayon depend on the bundle", "job parameter"]),
     "bad uri": (lambda moto, env: env.update(AYON_ADDONS_S3_URI="https://bucket/x"), ["AYON_ADDONS_S3_URI=https://bucket/x"]),
@@ -287,6 +291,29 @@ def test_misconfiguration_fails_with_one_line(case: str, core_prefix: Path, work
     cache = Path(env["AYON_ADDONS_CACHE_DIR"])
     assert_failed_clearly(source(core_prefix, env, tmp_path), cache, *needles)
     assert_nothing_half_done(cache)
+
+
+def test_a_bundle_name_with_a_newline_fails_closed(core_prefix: Path, worker_env, tmp_path: Path):
+    """It once crashed the sync before the error was set, and ayon published with 4 of 6 plugins."""
+    env = {**worker_env, "AYON_BUNDLE_NAME": BUNDLE + "\n"}
+    ran = source(core_prefix, env, tmp_path, then=f'"{core_prefix}/bin/ayon" publish "{JOB}" --targets farm')
+    assert ran.status == 1 and "addon sync failed" in ran.errors[-1] and "is not valid" in ran.errors[-1]
+
+
+def test_a_size_mismatch_is_reported_as_one(moto_s3, tmp_path: Path, monkeypatch):
+    bucket = moto_s3.new_bucket("size")
+    uploaded = upload_sample(moto_s3, bucket, "ayon")
+    manifest_key = f"ayon/bundles/{BUNDLE}.json"
+    s3 = moto_s3.client()
+    manifest = json.loads(s3.get_object(Bucket=bucket, Key=manifest_key)["Body"].read())
+    manifest["addons"]["deadline_cloud"]["size"] += 1
+    s3.put_object(Bucket=bucket, Key=manifest_key, Body=json.dumps(manifest).encode())
+    settings = addon_sync.Settings(bucket, "ayon", BUNDLE, tmp_path / "cache", moto_s3.endpoint_url)
+    with pytest.raises(addon_sync.SyncError) as refused:
+        addon_sync.sync(settings, {"core": CORE}, "ayon-publish-core")
+    size = next(a["size"] for a in uploaded["addons"] if a["name"] == "deadline_cloud")
+    assert f"size mismatch (manifest {size + 1} bytes, downloaded {size})" in refused.value.line
+    assert "sha256" not in refused.value.line
 
 
 # -- unsafe archives (the sync's own code, in-process) ------------------------------------------------
@@ -314,7 +341,7 @@ def _symlink_entry() -> zipfile.ZipInfo:
 def test_unsafe_archive_is_refused_whole(entry, problem: str, moto_s3, tmp_path: Path, monkeypatch):
     bucket = moto_s3.new_bucket("unsafe")
     data = _zip([("ayon_x/__init__.py", b""), (entry, b"/etc/passwd")])
-    addon = AddonEntry("x", "1.0.0", "ayon_x", __import__("hashlib").sha256(data).hexdigest(), len(data))
+    addon = AddonEntry("tool", "1.0.0", "ayon_x", __import__("hashlib").sha256(data).hexdigest(), len(data))
     s3 = moto_s3.client()
     s3.put_object(Bucket=bucket, Key=addon.archive, Body=data)
     s3.put_object(Bucket=bucket, Key="bundles/b.json", Body=addon_store.dumps(addon_store.bundle_manifest("b", [addon])))

@@ -31,3 +31,21 @@ def test_the_sync_module_is_light_to_import():
             "print(sorted(m for m in ('boto3', 'botocore', 'zipfile', 'tarfile') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("package", ["full", "core"])
+def test_each_package_ships_every_module_its_modules_import(package: str):
+    """A shipped module importing one the package does not carry fails only on a worker."""
+    from ayon_conda.build.lock_packages import BOOTSTRAP_MODULES, SYNC_MODULES
+
+    shipped = set(BOOTSTRAP_MODULES) | (set(SYNC_MODULES) if package == "core" else set())
+    for name in sorted(shipped):
+        for node in ast.walk(ast.parse((SHIPPED / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module == "ayon_publish":
+                imported = {f"{a.name}.py" for a in node.names}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ayon_publish."):
+                imported = {f"{node.module.split('.')[1]}.py"}
+            else:
+                continue
+            in_try = name == "bootstrap.py" and imported <= set(SYNC_MODULES)  # sync_refusal: core package only
+            assert imported <= shipped or in_try, (package, name, sorted(imported - shipped))

@@ -128,11 +128,11 @@ def test_parallel_releases_of_one_core_version_keep_the_first_core_package(sync_
 
     real, looked = releasing._released, []
 
-    def before_the_first_published(channel, pin):  # this task looked before the other one published
+    def before_the_first_published(channel, pin, **kwargs):  # this task looked before the other one published
         if pin.name != "ayon-publish-core":
-            return real(channel, pin)
+            return real(channel, pin, **kwargs)
         looked.append(pin.name)
-        return {} if len(looked) == 1 else real(channel, pin)
+        return {} if len(looked) == 1 else real(channel, pin, **kwargs)
 
     monkeypatch.setattr(releasing, "_released", before_the_first_published)
     second = json_out(run_cli("release", bundles / "b-sample-2.json", *common))

@@ -26,14 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ayon_publish import addon_store
+from ayon_publish import addon_store, names
 from ayon_publish.addon_store import AddonEntry, ManifestError
 from ayon_publish_submit.bundle import Bundle
 
 from ayon_conda import s3
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, names_checked
 from ayon_conda.pin.addon_sources import Sources
 from ayon_conda.pin.addon_tree import check_version, client_package_dir, find_client_dir
+from ayon_conda.pin.bundle_source import checked_bundle
 from ayon_conda.pin.component_config import AddonConfig, Config, SourceRule
 from ayon_conda.pin.source_archives import iter_tree, tree_sha256
 from ayon_conda.progress import Progress
@@ -43,6 +44,7 @@ from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN, zip_entry
 SERVER_CLIENT_FILE = "client.zip"
 _ADDON_PUBLISHED = "a published addon version never changes: publish the changed addon under a new version"
 _BUNDLE_PUBLISHED = "a bundle's manifest never changes: make a new bundle in AYON and upload that"
+S3_KEY_LIMIT = 1024  # bytes of UTF-8, S3's limit for an object key
 
 
 @dataclass(frozen=True)
@@ -116,26 +118,28 @@ def addon_sources(bundle: Bundle, config: Config, *, server: bool, exclude: Iter
     return chosen
 
 
-def _checked(kind: str, value: str, origin: str) -> str:
-    try:
-        return addon_store.check_name(kind, value)
-    except ManifestError as exc:
-        raise AyonCondaError(origin, str(exc), "rename it in AYON") from None
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _upload_addon(client: Any, location: s3.S3Location, name: str, version: str, tree: Path, client_dir: str,
-                  progress: Progress) -> UploadedAddon:
+@dataclass(frozen=True)
+class _Prepared:
+    """One addon, fetched, zipped and checked against S3: what to write, or that it is there."""
+
+    entry: AddonEntry
+    manifest: bytes | None  # the addon manifest to write; None when already present
+    archive: bytes | None
+
+
+def _prepare(client: Any, location: s3.S3Location, name: str, version: str, tree: Path, client_dir: str) -> _Prepared:
+    """Zip one addon and compare it with what S3 holds; refuses before anything is written."""
     origin = f"addon {name} {version}"
     package_dir = client_package_dir(tree, client_dir, origin)
     files_sha = tree_sha256(package_dir, origin)
     manifest_key = location.key(addon_store.addon_manifest_key(name, version))
-    manifest_url = f"s3://{location.bucket}/{manifest_key}"
     existing = s3.get_or_none(client, location.bucket, manifest_key)
     if existing is not None:
+        manifest_url = f"s3://{location.bucket}/{manifest_key}"
         try:
             published, published_files = addon_store.parse_addon_manifest(existing)
         except ManifestError as exc:
@@ -143,17 +147,18 @@ def _upload_addon(client: Any, location: s3.S3Location, name: str, version: str,
         if (published_files, published.client_dir) != (files_sha, client_dir):
             raise AyonCondaError(manifest_url, f"{name} {version} is already published with other files "
                                  f"(tree sha256 {published_files[:12]}..., this one {files_sha[:12]}...)", _ADDON_PUBLISHED)
-        progress.step(f"Addon {name} {version}: already present")
-        return UploadedAddon(published, s3.ALREADY_PRESENT)
+        return _Prepared(published, None, None)
     data, count = client_zip(package_dir, client_dir, origin)
     entry = AddonEntry(name, version, client_dir, _sha256(data), len(data))
-    progress.step(f"Addon {name} {version}: uploading {count} files ({len(data) / 1e6:.2f} MB)")
-    s3.put_create_only(client, location.bucket, location.key(entry.archive), data, entry.sha256,
-                       content_type="application/zip")
-    manifest = addon_store.dumps(addon_store.addon_manifest(entry, files_sha, count))
-    s3.put_create_only(client, location.bucket, manifest_key, manifest, _sha256(manifest),
-                       content_type="application/json", conflict_fix=_ADDON_PUBLISHED)
-    return UploadedAddon(entry, s3.CREATED)
+    return _Prepared(entry, addon_store.dumps(addon_store.addon_manifest(entry, files_sha, count)), data)
+
+
+def _check_key_lengths(location: s3.S3Location, keys: Iterable[str]) -> None:
+    for key in keys:
+        full = location.key(key)
+        if len(full.encode("utf-8")) > S3_KEY_LIMIT:
+            raise AyonCondaError(f"s3://{location.bucket}/{full[:60]}...", f"the key is {len(full.encode('utf-8'))} bytes "
+                                 f"long, and S3 allows {S3_KEY_LIMIT}", "upload to a shorter --to prefix")
 
 
 def upload_addons(
@@ -166,27 +171,56 @@ def upload_addons(
     *,
     exclude: Iterable[str] = (),
 ) -> UploadResult:
-    """Upload every addon of ``bundle`` (but ``exclude``) and then the bundle's manifest."""
-    _checked("bundle", bundle.name, bundle.origin)
+    """Upload every addon of ``bundle`` (but ``exclude``) and then the bundle's manifest.
+
+    Everything is checked before the first write: every name and version, every addon fetched,
+    zipped and compared with what S3 already holds, the bundle's manifest too, and every key's
+    length. Then the archives and addon manifests are written, and the bundle manifest last.
+    """
+    checked_bundle(bundle)
     chosen = addon_sources(bundle, config, server=sources.server is not None, exclude=exclude)
-    uploaded = []
+    if not chosen:
+        raise AyonCondaError(bundle.origin, f"bundle '{bundle.name}' has no addons to upload",
+                             "a bundle manifest is permanent: upload a bundle with addons (and fewer --exclude)")
+    bundle_key = addon_store.bundle_manifest_key(bundle.name)
+    fetched = []
     for name, addon in chosen.items():
         version = bundle.addons[name]
         origin = f"addon {name} {version}"
-        _checked("addon", name, origin)
-        _checked("version", version, origin)
         progress.step(f"Fetching addon {name} {version} ({addon.source.kind})")
         try:
             _, tree = sources.pin(addon, version)
         except AyonCondaError as exc:
             raise config.source_error(exc, name) if name in config.addons else exc from None
         check_version(tree, version, origin)
-        client_dir = addon.client_dir or find_client_dir(tree, origin)
-        uploaded.append(_upload_addon(client, location, name, version, tree, client_dir, progress))
-    manifest = addon_store.dumps(addon_store.bundle_manifest(bundle.name, [u.entry for u in uploaded]))
-    status = s3.put_create_only(client, location.bucket, location.key(addon_store.bundle_manifest_key(bundle.name)),
-                                manifest, _sha256(manifest), content_type="application/json",
-                                conflict_fix=_BUNDLE_PUBLISHED)
+        with names_checked(origin, "fix client_dir in the component config, or the addon's client package"):
+            client_dir = names.client_dir(addon.client_dir or find_client_dir(tree, origin))
+        entry = AddonEntry(name, version, client_dir, "0" * 64, 0)
+        _check_key_lengths(location, (entry.archive, addon_store.addon_manifest_key(name, version), bundle_key))
+        fetched.append((name, version, tree, client_dir))
+    prepared = [_prepare(client, location, *addon) for addon in fetched]
+    manifest = addon_store.dumps(addon_store.bundle_manifest(bundle.name, [p.entry for p in prepared]))
+    existing = s3.get_or_none(client, location.bucket, location.key(bundle_key))
+    if existing is not None and existing != manifest:
+        raise AyonCondaError(f"s3://{location.bucket}/{location.key(bundle_key)}",
+                             "already exists with other addons or versions", _BUNDLE_PUBLISHED)
+
+    uploaded = []
+    for item in prepared:
+        e = item.entry
+        if item.manifest is None:
+            progress.step(f"Addon {e.name} {e.version}: already present")
+            uploaded.append(UploadedAddon(e, s3.ALREADY_PRESENT))
+            continue
+        progress.step(f"Addon {e.name} {e.version}: uploading {e.size / 1e6:.2f} MB")
+        s3.put_create_only(client, location.bucket, location.key(e.archive), item.archive, e.sha256,
+                           content_type="application/zip")
+        s3.put_create_only(client, location.bucket, location.key(addon_store.addon_manifest_key(e.name, e.version)),
+                           item.manifest, _sha256(item.manifest), content_type="application/json",
+                           conflict_fix=_ADDON_PUBLISHED)
+        uploaded.append(UploadedAddon(e, s3.CREATED))
+    status = s3.put_create_only(client, location.bucket, location.key(bundle_key), manifest, _sha256(manifest),
+                                content_type="application/json", conflict_fix=_BUNDLE_PUBLISHED)
     result = UploadResult(location, bundle.name, status, tuple(uploaded), tuple(sorted(set(exclude))))
     progress.step(f"Bundle {bundle.name}: {result.manifest_url} ({status})")
     return result

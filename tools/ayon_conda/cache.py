@@ -27,7 +27,9 @@ def sha256_file(path: Path) -> str:
 
 
 def download_path(sha256: str, filename: str, root: Path | None = None) -> Path:
-    return (root or cache_dir()) / "downloads" / sha256 / filename
+    """Where a download of that sha256 is kept; ``filename`` is used only when it is one plain name."""
+    plain = filename not in ("", ".", "..") and Path(filename).name == filename and "\\" not in filename
+    return (root or cache_dir()) / "downloads" / sha256 / (filename if plain else "download")
 
 
 def tree_path(sha256: str, root: Path | None = None) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from ayon_publish import names
 
 from ayon_conda import __version__
 from ayon_conda.errors import (
@@ -34,7 +35,8 @@ EXIT_CODES = f"""Exit codes (each failure is one line on stderr naming the input
   {EXIT_OK}  success
   {EXIT_ERROR}  bad input or configuration (the message says what to do)
   {EXIT_USAGE}  command line usage error
-  {EXIT_CHECK_FAILED}  verify, release: the package does not install or its 'ayon' does not run
+  {EXIT_CHECK_FAILED}  verify, release: the package does not install or its 'ayon' does not run;
+     check: the channel holds unreadable files or index entries that disagree with them
   {EXIT_UNREACHABLE}  a channel, AYON server or package index cannot be reached or read, or
      credentials are missing or refused (AWS, AYON_API_KEY)
 """
@@ -108,12 +110,29 @@ def _command(func: Callable) -> Callable:
         try:
             func(*args, progress=progress, json_out=json_out, **kwargs)
         except AyonCondaError as exc:
+            line = names.one_line(exc.line())  # names from outside never break the line
             if json_out:
-                click.echo(json.dumps({"error": exc.line(), "exit_code": exc.exit_code}))
-            click.echo(f"error: {exc.line()}", err=True)
+                click.echo(json.dumps({"error": line, "exit_code": exc.exit_code}))
+            click.echo(f"error: {line}", err=True)
             sys.exit(exc.exit_code)
 
     return wrapper
+
+
+def _valid(check: Callable[[Any, str], str]) -> Callable:
+    """A click callback that checks an option's value(s) with a :mod:`ayon_publish.names` check."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+        flag = param.opts[0] if param.opts else param.name
+        try:
+            for item in (value if isinstance(value, tuple) else (value,)):
+                if item is not None:
+                    check(item, flag)
+        except names.InvalidName as exc:
+            raise click.BadParameter(names.one_line(str(exc).removeprefix(f"{flag} ")), ctx, param) from None
+        return value
+
+    return callback
 
 
 def _server_option(func: Callable) -> Callable:
@@ -130,6 +149,7 @@ def _bundle_options(func: Callable) -> Callable:
     """Where a bundle comes from: BUNDLE_FILE, or --server; --bundle picks one."""
     func = click.option(
         "--bundle", "select", default="production", show_default=True, metavar="NAME|production|staging",
+        callback=_valid(names.bundle_name),
         help="Which bundle: from the server, or from a file holding the whole get_bundles() answer.")(func)
     func = _server_option(func)
     return click.argument("bundle_file", required=False, type=_PathArg(dir_okay=False))(func)
@@ -163,7 +183,7 @@ def _pin_options(func: Callable) -> Callable:
                         "package's range (recorded in the lock as unchecked).")(func)
     func = click.option("--exclude-newer", metavar="DATE",
                         help="Resolve as if it were DATE (RFC 3339): only distributions uploaded before it.")(func)
-    return click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
+    return click.option("--addon", "extra_addons", multiple=True, metavar="NAME", callback=_valid(names.addon_name),
                         help="Bake this addon too (it needs a source entry in the config). Repeatable.")(func)
 
 
@@ -255,10 +275,12 @@ def pin(bundle_file: Path | None, lock_path: Path, server: str | None, select: s
 def _build_options(progress: Progress, offline: bool, wheelhouse: Path | None, server: str | None,
                    channels: tuple[str, ...] = (), compression_level: int | None = None):
     from ayon_conda.build.build_lock import BuildOptions
+    from ayon_conda.reproducible_zip import ZIP_EPOCH_MAX
 
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is not None and not epoch.isdigit():
-        raise AyonCondaError("SOURCE_DATE_EPOCH", f"'{epoch}' is not a number of seconds", "unset it or fix it")
+    if epoch is not None and not (epoch.isascii() and epoch.isdigit() and len(epoch) <= 11 and int(epoch) <= ZIP_EPOCH_MAX):
+        raise AyonCondaError("SOURCE_DATE_EPOCH", f"{names.shown(epoch)} is not a number of seconds up to "
+                             f"{ZIP_EPOCH_MAX} (2107, the last date a zip can hold)", "unset it or fix it")
     if wheelhouse is not None and not wheelhouse.is_dir():
         raise AyonCondaError(wheelhouse, "no such directory", "fill one with ayon-conda fetch LOCK --wheelhouse DIR")
     extra: dict[str, Any] = {"channels": channels} if channels else {}
@@ -542,15 +564,46 @@ def publish(packages: tuple[Path, ...], channel_url: str, endpoint_url: str | No
     _emit(json_out, result.to_dict(), "\n".join(result.lines()))
 
 
+@main.command("check")
+@click.argument("channel_url", metavar="CHANNEL")
+@click.option("--endpoint-url", metavar="URL",
+              help="S3-compatible endpoint for an s3:// CHANNEL [env: AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL].")
+@click.option("--subdir", "subdirs", multiple=True, metavar="SUBDIR",
+              help="Check only this subdir (noarch, linux-64, ...). Repeatable. [default: every subdir]")
+@_command
+def check_channel(channel_url: str, endpoint_url: str | None, subdirs: tuple[str, ...], progress: Progress,
+                  json_out: bool) -> None:
+    """Read every package file of a channel whole and compare every index entry with its file.
+
+    CHANNEL is a directory, file:// URL or s3://bucket/prefix (read only; S3 files are
+    downloaded to a temporary directory one at a time). Lists package files that cannot be read
+    (and whether the index already keeps them out of every solve), index entries (in
+    repodata.json, repodata.json.zst or the shards) that disagree with their file or name a
+    missing one, and files no index names yet. Exits 3 when there is any problem.
+    """
+    from ayon_conda.channel.audit import audit
+    from ayon_conda.channel.protocol import open_channel
+
+    channel = open_channel(channel_url, endpoint_url=endpoint_url)
+    channel.check()
+    result = audit(channel, progress, subdirs)
+    _emit(json_out, result.to_dict(), "\n".join(result.lines()))
+    if result.problems:
+        if not json_out:
+            click.echo(f"error: {channel.url}: {len(result.problems)} files or index entries clients cannot rely on; "
+                       "have them removed by someone who can delete in the channel, then publish again", err=True)
+        sys.exit(EXIT_CHECK_FAILED)
+
+
 @main.command()
 @_bundle_options
 @_channel_options
-@click.option("--project", metavar="NAME",
+@click.option("--project", metavar="NAME", callback=_valid(names.project_name),
               help="Use this project's override of the production/staging bundle (with --server).")
 @click.option("--server-version", metavar="VERSION",
               help="Refuse a package whose recorded AYON server range excludes this version "
               "[default: the version of --server, if given].")
-@click.option("--addon", "extra_addons", multiple=True, metavar="NAME",
+@click.option("--addon", "extra_addons", multiple=True, metavar="NAME", callback=_valid(names.addon_name),
               help="The package bakes this addon too (as pin --addon); then only that addon set matches. "
               "Without it, the addon sets recorded by the channel's packages are tried too. Repeatable.")
 @_command
@@ -670,7 +723,7 @@ def addons() -> None:
               help="S3-compatible endpoint (MinIO, tests) [default: AWS_ENDPOINT_URL, else AWS].")
 @click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
               help=f"{_CONFIG_HELP} Addons it does not list come from --server.")
-@click.option("--exclude", multiple=True, metavar="NAME",
+@click.option("--exclude", multiple=True, metavar="NAME", callback=_valid(names.addon_name),
               help="Leave this addon of the bundle out (workers will not have it). Repeatable.")
 @_command
 def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str | None, server: str | None,

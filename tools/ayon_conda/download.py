@@ -41,7 +41,7 @@ def fetch(url: str, filename: str, sha256: str | None, progress: Progress, cache
 
     staging = (cache or cache_dir()) / "partial"
     staging.mkdir(parents=True, exist_ok=True)
-    tmp = staging / f"{filename}.{os.getpid()}"
+    tmp = staging / f"{download_path('', filename, staging).name}.{os.getpid()}"
     digest = hashlib.sha256()
     try:
         with requests.get(url, stream=True, timeout=TIMEOUT) as response:

@@ -24,6 +24,10 @@ class Progress:
         if self.enabled:
             click.echo(message, err=True)
 
+    def warn(self, message: str) -> None:
+        """A warning, on stderr even with ``--quiet`` or ``--json`` (whose output says it too)."""
+        click.echo(f"warning: {message}", err=True)
+
     @contextmanager
     def bar(self, label: str, total: int) -> Iterator[Callable[[int], None]]:
         """A bar over ``total`` units; yields a function to call with each increment."""

@@ -31,7 +31,8 @@ from ayon_conda.build.backends import get_backend
 from ayon_conda.build.build_lock import SUBDIR, BuildOptions, build
 from ayon_conda.build.lock_packages import packages
 from ayon_conda.build.verify import VerifyResult, verify
-from ayon_conda.channel.protocol import Channel, released_builds
+from ayon_conda.channel.indexer import warn
+from ayon_conda.channel.protocol import Channel, released_builds, without_quarantined
 from ayon_conda.channel.publish import KEPT, PublishResult, publish
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.addon_sources import Sources
@@ -91,9 +92,11 @@ class ReleaseResult:
         return lines
 
 
-def _released(channel: Channel, pin: Pin) -> dict[str, int]:
-    """Files of ``pin``'s addon set (any build number) in the channel, with their build numbers."""
-    return released_builds(channel, SUBDIR, pin.name, pin.version, pin.build_prefix)
+def _released(channel: Channel, pin: Pin, *, usable: bool = False) -> dict[str, int]:
+    """Files of ``pin``'s addon set (any build number) in the channel, with their build numbers;
+    ``usable``: only those the index does not keep out as unreadable."""
+    found = released_builds(channel, SUBDIR, pin.name, pin.version, pin.build_prefix)
+    return without_quarantined(channel, SUBDIR, found) if usable else found
 
 
 def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOptions, progress: Progress) -> ReleaseResult:
@@ -106,8 +109,10 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
         listed = (channel.repodata(SUBDIR) or {}).get("packages.conda", {})
         if not options.dry_run and any(name not in listed for name in existing):
             progress.step(f"{', '.join(sorted(existing))} not indexed yet (an interrupted release): indexing")
-            channel.index([SUBDIR], progress)
-        return ReleaseResult(bundle.name, pin.spec, channel.url, ALREADY_RELEASED, sorted(existing))
+            warn(progress, channel.url, channel.index([SUBDIR], progress))
+        usable = _released(channel, pin, usable=True)
+        if usable:
+            return ReleaseResult(bundle.name, pin.spec, channel.url, ALREADY_RELEASED, sorted(usable))
 
     build_number = max(existing.values()) + 1 if existing else 0
     pin = Pin.for_addons(config.package_name, baked_addons(bundle, config, options.extra_addons), build_number)
@@ -129,7 +134,7 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
         lock.write(lock_path)
         full, core = packages(lock)
         built = {r.name: r.path for r in build(lock, work / "dist", backend, options.build)}
-        core_existing = sorted(_released(channel, core.pin))
+        core_existing = sorted(_released(channel, core.pin, usable=True))
         to_publish = [built[full.name]] + ([] if core_existing else [built[core.name]])
         verified = None
         for path in to_publish:  # nothing is published that a real installer has not installed and run
@@ -141,12 +146,12 @@ def release(bundle: Bundle, config: Config, channel: Channel, options: ReleaseOp
             published = publish(to_publish, channel, progress, keep_released=[built[core.name]])
         except AyonCondaError:
             # ... even when it did so between our plan and our upload.
-            if core_existing or not _released(channel, core.pin):
+            if core_existing or not _released(channel, core.pin, usable=True):
                 raise
             progress.step(f"another release published {core.name} {core.pin.version} meanwhile: keeping it")
             published = publish([built[full.name]], channel, progress)
         if not any(s.package.path == built[core.name] and s.action != KEPT for s in published.steps):
-            core_existing = sorted(_released(channel, core.pin))
+            core_existing = sorted(_released(channel, core.pin, usable=True))
     return ReleaseResult(bundle.name, pin.spec, channel.url, RELEASED, sorted(existing), built[full.name].name,
                          verified, published, core=None if core_existing else built[core.name].name,
                          core_existing=core_existing)

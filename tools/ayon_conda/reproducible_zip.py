@@ -13,6 +13,7 @@ import zipfile
 
 ZIP_UNIX = 3  # ZipInfo.create_system: otherwise it depends on the building OS
 ZIP_EPOCH_MIN = 315532800  # 1980-01-01, the earliest date a zip entry can hold
+ZIP_EPOCH_MAX = 4354819198  # 2107-12-31T23:59:58Z, the latest
 
 
 def zip_entry(name: str, mtime: int, *, compress: int = zipfile.ZIP_STORED, mode: int = 0o644) -> zipfile.ZipInfo:

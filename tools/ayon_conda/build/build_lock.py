@@ -17,7 +17,7 @@ from typing import Protocol
 
 from ayon_conda.build.conda_archive import ZSTD_LEVEL
 from ayon_conda.build.lock_packages import Package, packages
-from ayon_conda.build.stage import StagedTree, stage
+from ayon_conda.build.stage import StagedTree, inside, stage
 from ayon_conda.build.vendored_wheels import fetch_wheels
 from ayon_conda.cache import sha256_file
 from ayon_conda.errors import AyonCondaError
@@ -121,6 +121,7 @@ def build(lock: Lock, output_dir: Path, backend: Backend, options: BuildOptions)
     try:
         for package in packages(lock):
             options.progress.step(f"Building {package.pin.filename} with the {backend.name} backend")
+            inside(subdir, package.pin.filename, origin=str(lock.path or "lock"))
             try:
                 subdir.mkdir(parents=True, exist_ok=True)
                 fd, tmp_name = tempfile.mkstemp(prefix=f".{package.pin.stem}.", suffix=".partial", dir=subdir)

@@ -43,7 +43,7 @@ from ruamel.yaml.error import YAMLError
 from ayon_conda.build.build_lock import BuildOptions
 from ayon_conda.build.conda_metadata import LOCK_IN_PACKAGE
 from ayon_conda.build.lock_packages import Package
-from ayon_conda.build.stage import ENTRY_POINT
+from ayon_conda.build.stage import ENTRY_POINT, inside
 from ayon_conda.build.wheelhouse import fill_wheelhouse
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.lock import Lock
@@ -249,7 +249,7 @@ def render(package: Package, output_dir: Path, options: BuildOptions, templates:
     rattler_doc = fill_rattler_build(load_template("recipe.yaml", templates), values)
     conda_doc = fill_conda_build(load_template("meta.yaml", templates), values)
     output_dir = Path(output_dir)
-    final = output_dir / pin.stem
+    final = inside(output_dir, pin.stem, origin=str(lock.path or "lock"))
     progress = options.progress
     created = not output_dir.exists()
     try:

@@ -32,6 +32,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from ayon_publish import names
+from ayon_publish.addon_store import addon_dir_name
 from installer import install
 from installer.destinations import SchemeDictionaryDestination
 from installer.sources import WheelFile
@@ -64,9 +66,24 @@ class StagedTree:
         return self.package_dir / "addons"
 
 
-def addon_dir_name(name: str, version: str) -> str:
-    """AYON's directory name for an addon version (``core_1.9.0``)."""
-    return f"{name}_{version}"
+def inside(root: Path, *parts: str, origin: str) -> Path:
+    """``root/parts...``, refused unless each part is one plain name and the result stays under
+    ``root`` with symlinks resolved: whatever the names were checked for where they came in,
+    staging and rendering never write outside their root.
+
+    >>> inside(Path("/out"), "core_1.9.0", "ayon_core", origin="addon core")
+    PosixPath('/out/core_1.9.0/ayon_core')
+    >>> inside(Path("/out"), "core_0.2.0/../../../x", origin="addon core")
+    Traceback (most recent call last):
+    ...
+    ayon_publish_submit.errors.UserError: addon core: 'core_0.2.0/../../../x' would be written outside /out; ...
+    """
+    target = root.joinpath(*parts)
+    plain = all(p and p not in (".", "..") and "/" not in p and "\\" not in p and "\0" not in p for p in parts)
+    if not plain or not target.resolve().is_relative_to(root.resolve()):
+        raise AyonCondaError(origin, f"{names.shown('/'.join(parts))} would be written outside {root}",
+                             "check the names in the lock (pin again) and that the output holds no symlinks")
+    return target
 
 
 def build_info(package: Package) -> dict:
@@ -129,7 +146,7 @@ def stage(
         json.dumps(build_info(package), indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
     for rel, source in scripts.items():
-        target = tree.prefix.joinpath(*rel.split("/"))
+        target = inside(tree.prefix, *rel.split("/"), origin=package.name)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
 
@@ -151,11 +168,11 @@ def stage(
     for addon in package.addons:
         origin = f"addon {addon.name} {addon.version}"
         src = client_package_dir(addon_trees[addon.name], addon.client_dir, origin)
-        dst = tree.addons_dir / addon_dir_name(addon.name, addon.version) / addon.client_dir
+        dst = inside(tree.addons_dir, addon_dir_name(addon.name, addon.version), addon.client_dir, origin=origin)
         for rel, path in iter_tree(src, origin):
             if addon.leaves_out(rel.as_posix()):
                 continue
-            target = dst.joinpath(*rel.parts)
+            target = inside(dst, *rel.parts, origin=origin)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(path, target)
     return tree

@@ -13,6 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
+from ayon_conda.build.stage import inside
 from ayon_conda.build.vendored_wheels import fetch_wheels
 from ayon_conda.pin.addon_sources import AyonServer, Sources, copy_source, wheelhouse_name
 from ayon_conda.pin.lock import Lock
@@ -38,14 +39,14 @@ def fill_wheelhouse(
     copied = []
     wheels = fetch_wheels(lock, progress, wheelhouse=wheelhouse, offline=offline, cache=cache)
     for path in wheels.values():
-        _copy(path, target / path.name, path.name)
+        _copy(path, inside(target, path.name, origin=str(lock.path)), path.name)
         copied.append(path.name)
     sources = Sources(progress, offline=offline, server=server, wheelhouse=wheelhouse, cache=cache)
     for addon in lock.addons:
         archive = sources.archive(addon)
         rel = wheelhouse_name(addon.name, addon.version, addon.source.location)
         origin = f"addon {addon.name} {addon.version} ({addon.source.location})"
-        _copy(archive, target / rel, origin)
+        _copy(archive, inside(target, *rel.split("/"), origin=origin), origin)
         copied.append(rel)
     return copied
 

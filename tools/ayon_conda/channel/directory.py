@@ -30,10 +30,17 @@ import os
 import shutil
 import tempfile
 from collections.abc import Sequence
+from contextlib import nullcontext
 from pathlib import Path
 
 from ayon_conda.cache import cache_dir, sha256_file
-from ayon_conda.channel.indexer import index_error
+from ayon_conda.channel.indexer import (
+    Quarantined,
+    index_error,
+    quarantined_in,
+    screen,
+    with_quarantine,
+)
 from ayon_conda.channel.protocol import INDEX_FILES
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.package_file import EXTENSIONS, PackageFile
@@ -79,8 +86,20 @@ class LocalChannel:
                       if e.is_file() and e.name.startswith(prefix) and e.name.endswith(EXTENSIONS) and not e.name.startswith("."))
 
     def repodata(self, subdir: str) -> dict | None:
-        path = self.root / subdir / "repodata.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+        return _read_json(self.root / subdir / "repodata.json")
+
+    def subdirs(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(e.name for e in os.scandir(self.root) if e.is_dir() and not e.name.startswith(".")
+                      and (self.filenames(e.name) or (self.root / e.name / "repodata.json").is_file()))
+
+    def read(self, subdir: str, name: str) -> bytes | None:
+        path = self.root / subdir / name
+        return path.read_bytes() if path.is_file() else None
+
+    def local_copy(self, subdir: str, filename: str) -> nullcontext[Path]:
+        return nullcontext(self.root / subdir / filename)
 
     def upload(self, package: PackageFile, progress: Progress) -> str:
         subdir = self.root / package.subdir
@@ -122,23 +141,26 @@ class LocalChannel:
                                  "published files are never overwritten: rebuild with a higher --build-number")
         return ALREADY_PRESENT
 
-    def index(self, subdirs: Sequence[str], progress: Progress, published: Sequence[PackageFile] = ()) -> None:
+    def index(self, subdirs: Sequence[str], progress: Progress, published: Sequence[PackageFile] = ()) -> list[Quarantined]:
         from filelock import FileLock, Timeout
 
         subdirs = sorted({*subdirs, "noarch"})
         (self.root / "noarch").mkdir(parents=True, exist_ok=True)
         lock = FileLock(self.lock_path())
+        trusted = {p.filename for p in published}
         try:
             with lock.acquire(timeout=LOCK_TIMEOUT_SECONDS, poll_interval=0.05):
                 self._remove_stale_scratch()
                 scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=self.root))
                 try:
                     self._mirror(scratch, subdirs)
+                    quarantined = [self._quarantine(scratch, subdir, trusted) for subdir in subdirs]
                     self._run_indexer(scratch)
                     for subdir in subdirs:
                         self._install_index(scratch / subdir, self.root / subdir)
                 finally:
                     shutil.rmtree(scratch, ignore_errors=True)
+            return [entry for found in quarantined for entry in found]
         except Timeout:
             raise AyonCondaError(self.root, f"another publisher has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s",
                                  "wait for it to finish and run the command again") from None
@@ -174,6 +196,16 @@ class LocalChannel:
                 if (source / name).is_file():
                     shutil.copyfile(source / name, target / name)  # copies: the indexer rewrites them
 
+    def _quarantine(self, scratch: Path, subdir: str, trusted: set[str]) -> list[Quarantined]:
+        """Quarantine the subdir's unlisted files that fail the package check (see
+        :mod:`ayon_conda.channel.indexer`) in the scratch copy of its repodata.json."""
+        current = scratch / subdir / "repodata.json"
+        repodata = _read_json(current)
+        found = screen(subdir, self.filenames(subdir), repodata, lambda name: self.local_copy(subdir, name), trusted)
+        if found:
+            current.write_text(json.dumps(with_quarantine(repodata, subdir, found)), encoding="utf-8")
+        return quarantined_in(subdir, repodata) + [entry for entry, _ in found]
+
     def _run_indexer(self, scratch: Path) -> None:
         from rattler.index import index_fs
 
@@ -195,3 +227,12 @@ class LocalChannel:
         for name in INDEX_FILES:
             if (built / name).is_file():
                 os.replace(built / name, subdir / name)
+
+
+def _read_json(path: Path) -> dict | None:
+    """A repodata.json, or None when there is none or it is not a JSON object (the indexer starts over)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeError, ValueError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None

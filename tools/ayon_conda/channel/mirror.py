@@ -21,16 +21,19 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ayon_publish import names
 from ayon_publish_submit.remote import Missing, open_remote
 
+from ayon_conda.channel.indexer import is_quarantine, records, warn
 from ayon_conda.channel.protocol import Channel
 from ayon_conda.channel.publish import PublishResult, publish
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, names_checked
 from ayon_conda.progress import Progress
 
 #: Subdirs looked for when none are given (conda's platforms that AYON workers and studios use).
 KNOWN_SUBDIRS = ("noarch", "linux-64", "linux-aarch64", "win-64", "osx-64", "osx-arm64")
 COPY = "copy"
+_DAMAGED = "the source channel's index is damaged: index it again"
 PRESENT = "already mirrored"
 
 
@@ -68,8 +71,9 @@ class MirrorResult:
             f"{len(copied)} {verb}, {len(self.entries) - len(copied)} {PRESENT}: {self.source} -> {self.destination}"]
 
 
-def source_entries(remote, subdirs: tuple[str, ...] | None) -> list[Entry]:
-    """Every package SRC's index lists, in the given subdirs (or every known one it has)."""
+def source_entries(remote, subdirs: tuple[str, ...] | None, progress: Progress) -> list[Entry]:
+    """Every package SRC's index lists, in the given subdirs (or every known one it has); files
+    its index keeps out as unreadable (:mod:`ayon_conda.channel.indexer`) are left behind."""
     entries = []
     found = []
     for subdir in subdirs or KNOWN_SUBDIRS:
@@ -82,13 +86,21 @@ def source_entries(remote, subdirs: tuple[str, ...] | None) -> list[Entry]:
             continue
         try:
             repodata = json.loads(fetched.data)
-        except ValueError:
-            raise AyonCondaError(remote.file_url(f"{subdir}/repodata.json"), "not valid JSON",
-                                 "the source channel's index is damaged: index it again") from None
+        except (ValueError, RecursionError):
+            raise AyonCondaError(remote.file_url(f"{subdir}/repodata.json"), "not valid JSON", _DAMAGED) from None
         found.append(subdir)
-        for key in ("packages", "packages.conda"):
-            for filename, record in sorted((repodata.get(key) or {}).items()):
-                entries.append(Entry(subdir, filename, record["sha256"], int(record["size"])))
+        for filename, record in sorted(records(repodata if isinstance(repodata, dict) else {}).items()):
+            if is_quarantine(record):
+                progress.warn(f"{remote.file_url(f'{subdir}/{filename}')} is quarantined in the source index "
+                              "(it fails the package check): not mirrored")
+                continue
+            sha256, size = record.get("sha256"), record.get("size")
+            with names_checked(remote.file_url(f"{subdir}/repodata.json"), _DAMAGED):
+                names.file_name(filename, "package file name")
+            if not isinstance(sha256, str) or not isinstance(size, int):
+                raise AyonCondaError(remote.file_url(f"{subdir}/repodata.json"),
+                                     f"its entry for {filename} has no sha256 and size", _DAMAGED)
+            entries.append(Entry(subdir, filename, sha256, size))
     if "noarch" not in found:
         raise AyonCondaError(remote.url, "has no noarch/repodata.json", "point SRC at a conda channel (its root)")
     return entries
@@ -129,7 +141,7 @@ def mirror(source: str, destination: Channel, progress: Progress, *, source_endp
            subdirs: tuple[str, ...] | None = None, dry_run: bool = False) -> MirrorResult:
     remote = open_remote(source, endpoint_url=source_endpoint_url)
     progress.step(f"Reading the index of {remote.url}")
-    entries = source_entries(remote, subdirs)
+    entries = source_entries(remote, subdirs, progress)
     destination.check()
     planned = plan(entries, destination)
     todo = [e for e in planned if e.action == COPY]
@@ -143,5 +155,5 @@ def mirror(source: str, destination: Channel, progress: Progress, *, source_endp
             published = publish(paths, destination, progress)
         else:
             progress.step(f"Nothing to copy; indexing {destination.url}")
-            destination.index(sorted({e.subdir for e in planned} | {"noarch"}), progress)
+            warn(progress, destination.url, destination.index(sorted({e.subdir for e in planned} | {"noarch"}), progress))
     return MirrorResult(remote.url, destination.url, planned, dry_run=False, published=published)

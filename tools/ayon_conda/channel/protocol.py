@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlparse
 
+from ayon_conda.channel.indexer import Quarantined, is_quarantine, records
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.package_file import PackageFile
 from ayon_conda.progress import Progress
@@ -49,11 +51,12 @@ class Channel(Protocol):
     def upload(self, package: PackageFile, progress: Progress) -> str:
         """Create ``<subdir>/<filename>`` whole; :data:`CREATED` or :data:`ALREADY_PRESENT` (same bytes)."""
 
-    def index(self, subdirs: Sequence[str], progress: Progress, published: Sequence[PackageFile] = ()) -> None:
+    def index(self, subdirs: Sequence[str], progress: Progress, published: Sequence[PackageFile] = ()) -> list[Quarantined]:
         """Bring the index of ``subdirs`` (and ``noarch``) up to date with the files present.
 
-        ``published`` are the packages of this publish (a ``--public`` S3 channel makes them
-        and their shards readable).
+        ``published`` are the packages of this publish, checked already (a ``--public`` S3
+        channel makes them and their shards readable). Files that cannot be read are kept out
+        of the index (:mod:`ayon_conda.channel.indexer`) and returned.
         """
 
     def filenames(self, subdir: str, prefix: str = "") -> list[str]:
@@ -64,6 +67,15 @@ class Channel(Protocol):
 
     def location(self, subdir: str, filename: str) -> str:
         """Where a file is, for messages and output."""
+
+    def subdirs(self) -> list[str]:
+        """The subdirs that hold package files or an index."""
+
+    def read(self, subdir: str, name: str) -> bytes | None:
+        """The bytes of ``<subdir>/<name>`` (an index file, a shard), or None when there is none."""
+
+    def local_copy(self, subdir: str, filename: str) -> AbstractContextManager[Path]:
+        """A local path holding the package file's bytes while the context lasts (to read it whole)."""
 
 
 def build_prefix(build: str) -> str:
@@ -81,6 +93,14 @@ def released_builds(channel: Channel, subdir: str, name: str, version: str, pref
     stem = f"{name}-{version}-{prefix}_"
     pattern = re.compile(re.escape(stem) + r"(\d+)\.(conda|tar\.bz2)")
     return {f: int(m.group(1)) for f in channel.filenames(subdir, prefix=stem) if (m := pattern.fullmatch(f))}
+
+
+def without_quarantined(channel: Channel, subdir: str, builds: dict[str, int]) -> dict[str, int]:
+    """``builds`` (from :func:`released_builds`) minus the files the index keeps out as unreadable."""
+    if not builds:
+        return builds
+    known = records(channel.repodata(subdir))
+    return {f: n for f, n in builds.items() if not is_quarantine(known.get(f, {}))}
 
 
 def open_channel(url: str, endpoint_url: str | None = None, public: bool = False) -> Channel:

@@ -14,7 +14,14 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from ayon_conda.channel.protocol import ALREADY_PRESENT, Channel, build_prefix, released_builds
+from ayon_conda.channel.indexer import Quarantined, warn
+from ayon_conda.channel.protocol import (
+    ALREADY_PRESENT,
+    Channel,
+    build_prefix,
+    released_builds,
+    without_quarantined,
+)
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.package_file import PackageFile, inspect_package
 from ayon_conda.progress import Progress
@@ -43,10 +50,11 @@ class PublishResult:
     steps: list[Step]
     subdirs: list[str]
     dry_run: bool
+    quarantined: tuple[Quarantined, ...] = ()  # files of the channel kept out of its index
 
     def to_dict(self) -> dict:
         return {"channel": self.channel, "dry_run": self.dry_run, "indexed": [] if self.dry_run else self.subdirs,
-                "packages": [s.to_dict() for s in self.steps]}
+                "packages": [s.to_dict() for s in self.steps], "quarantined": [q.to_dict() for q in self.quarantined]}
 
     def lines(self) -> list[str]:
         verb = "would index" if self.dry_run else "indexed"
@@ -80,8 +88,8 @@ def plan(packages: Sequence[PackageFile], channel: Channel, *, keep_released: Co
         location = channel.location(package.subdir, package.filename)
         stored = channel.stat(package.subdir, package.filename)
         identical = stored is not None and stored.sha256 == package.sha256
-        if not identical and package.path in keep_released and released_builds(
-                channel, package.subdir, package.name, package.version, build_prefix(package.build)):
+        if not identical and package.path in keep_released and without_quarantined(channel, package.subdir, released_builds(
+                channel, package.subdir, package.name, package.version, build_prefix(package.build))):
             steps.append(Step(package, location, KEPT))  # also when this very name holds another build
         elif stored is None:
             steps.append(Step(package, location, UPLOAD))
@@ -122,5 +130,6 @@ def publish(paths: Sequence[Path], channel: Channel, progress: Progress, *, dry_
     for step in steps:
         done.append(upload(step, channel, progress) if step.action == UPLOAD else step)
     progress.step(f"Indexing {channel.url} ({', '.join(subdirs)})")
-    channel.index(subdirs, progress, published=packages)
-    return PublishResult(channel.url, done, subdirs, dry_run=False)
+    quarantined = channel.index(subdirs, progress, published=packages)
+    warn(progress, channel.url, quarantined)
+    return PublishResult(channel.url, done, subdirs, dry_run=False, quarantined=tuple(quarantined))

@@ -18,18 +18,31 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
 from typing import IO, Any
 
 from ayon_conda import s3
-from ayon_conda.channel.indexer import index_error
+from ayon_conda.channel.indexer import (
+    FIX_INDEX,
+    Quarantined,
+    index_error,
+    quarantined_in,
+    screen,
+    shard_digests,
+    with_quarantine,
+)
 from ayon_conda.channel.protocol import INDEX_FILES
+from ayon_conda.errors import AyonCondaError
 from ayon_conda.package_file import EXTENSIONS, PackageFile
 from ayon_conda.progress import Progress
 
 #: Packages never change under their name; index files are rewritten (py-rattler sets max-age=300 on them).
 CACHE_IMMUTABLE = "public, max-age=31536000, immutable"
 SHARD_INDEX = "repodata_shards.msgpack.zst"
+INDEX_ATTEMPTS = 3  # index passes per subdir when unreadable files keep arriving
 
 
 class _ReportingReader:
@@ -100,11 +113,36 @@ class S3Channel:
         return sorted(name for name in found if name.endswith(EXTENSIONS))
 
     def repodata(self, subdir: str) -> dict | None:
-        data = self._get(self.where.key(subdir, "repodata.json"))
-        return json.loads(data) if data is not None else None
+        return self._repodata_and_etag(self.where.key(subdir, "repodata.json"))[0]
 
     def _get(self, key: str) -> bytes | None:
         return s3.get_or_none(self.client, self.where.bucket, key)
+
+    def subdirs(self) -> list[str]:
+        top = f"{self.where.key()}/" if self.where.key() else ""
+        found = []
+        try:
+            pages = self.client.get_paginator("list_objects_v2").paginate(Bucket=self.where.bucket, Prefix=top,
+                                                                           Delimiter="/")
+            for page in pages:
+                found += [p["Prefix"][len(top):].rstrip("/") for p in page.get("CommonPrefixes", [])]
+        except Exception as exc:
+            raise s3.explain(exc, self.url) from None
+        return sorted(name for name in found if name and (self.filenames(name) or self.repodata(name) is not None))
+
+    def read(self, subdir: str, name: str) -> bytes | None:
+        return self._get(self.where.key(subdir, name))
+
+    @contextmanager
+    def local_copy(self, subdir: str, filename: str) -> Iterator[Path]:
+        with tempfile.TemporaryDirectory(prefix="ayon-conda-read-") as tmp:
+            path = Path(tmp) / filename
+            key = self.where.key(subdir, filename)
+            try:
+                self.client.download_file(self.where.bucket, key, str(path))
+            except Exception as exc:
+                raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+            yield path
 
     # -- writing ---------------------------------------------------------------------------------
     def upload(self, package: PackageFile, progress: Progress) -> str:
@@ -113,15 +151,77 @@ class S3Channel:
             return s3.put_create_only(self.client, self.where.bucket, key, _ReportingReader(fh, advance), package.sha256,
                                       cache_control=CACHE_IMMUTABLE, public=self.public)
 
-    def index(self, subdirs: Sequence[str], progress: Progress, published: Sequence[PackageFile] = ()) -> None:
+    def index(self, subdirs: Sequence[str], progress: Progress, published: Sequence[PackageFile] = ()) -> list[Quarantined]:
         if self._region is None:
             self.check()
-        for subdir in sorted({*subdirs, "noarch"}):
-            self._index_subdir(subdir)
+        trusted = {p.filename for p in published}
+        quarantined = [entry for subdir in sorted({*subdirs, "noarch"}) for entry in self._index_subdir(subdir, trusted)]
         if self.public:
             self._make_public(sorted({*subdirs, "noarch"}), published)
+        return quarantined
 
-    def _index_subdir(self, subdir: str) -> None:
+    def _index_subdir(self, subdir: str, trusted: set[str]) -> list[Quarantined]:
+        """Quarantine unreadable files, then index; again when the indexer failed on a file
+        that arrived meanwhile (another publisher's), at most :data:`INDEX_ATTEMPTS` times."""
+        found: list[Quarantined] = []
+        for attempt in range(INDEX_ATTEMPTS):
+            new, repodata = self._quarantine(subdir, trusted)
+            if attempt and not new:
+                break  # nothing new to keep out: the failure is not a bad file's
+            found += new
+            try:
+                self._run_indexer(subdir)
+            except Exception as exc:
+                failure = exc
+                continue
+            return quarantined_in(subdir, repodata) + found
+        raise index_error(failure, self.url) from None
+
+    def _quarantine(self, subdir: str, trusted: set[str]) -> tuple[list[Quarantined], dict | None]:
+        """Add quarantine records for the subdir's unlisted unreadable files to its repodata.json
+        (ETag-conditional, like the indexer's own writes); returns them and the repodata before."""
+        from botocore.exceptions import ClientError
+
+        key = self.where.key(subdir, "repodata.json")
+        for _ in range(INDEX_ATTEMPTS * 2):
+            repodata, etag = self._repodata_and_etag(key)
+            found = screen(subdir, self.filenames(subdir), repodata, lambda name: self.local_copy(subdir, name), trusted)
+            if not found:
+                return [], repodata
+            body = json.dumps(with_quarantine(repodata, subdir, found)).encode("utf-8")
+            condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+            try:
+                self.client.put_object(Bucket=self.where.bucket, Key=key, Body=body, ContentType="application/json",
+                                       **condition)
+            except ClientError as exc:
+                if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (409, 412):
+                    continue  # another publisher's index landed first: look again
+                raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+            except Exception as exc:
+                raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+            return [entry for entry, _ in found], repodata
+        raise AyonCondaError(f"s3://{self.where.bucket}/{key}", "kept changing while unreadable files were kept out",
+                             FIX_INDEX)
+
+    def _repodata_and_etag(self, key: str) -> tuple[dict | None, str | None]:
+        from botocore.exceptions import ClientError
+
+        try:
+            answer = self.client.get_object(Bucket=self.where.bucket, Key=key)
+            data, etag = answer["Body"].read(), answer.get("ETag")
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+                return None, None
+            raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+        except Exception as exc:
+            raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+        try:
+            repodata = json.loads(data)
+        except (UnicodeError, ValueError, RecursionError):
+            return None, etag  # the indexer starts over from the files, as it does itself
+        return (repodata if isinstance(repodata, dict) else None), etag
+
+    def _run_indexer(self, subdir: str) -> None:
         from rattler import Subdir
         from rattler.index import S3Credentials, index_s3
 
@@ -134,11 +234,8 @@ class S3Channel:
             session_token=found.session_token,
             addressing_style="path" if self.endpoint_url else "virtual-host",
         )
-        try:
-            asyncio.run(index_s3(self.url, credentials=credentials, target_platform=Subdir(subdir),
-                                 force=False, precondition_checks=True))
-        except Exception as exc:
-            raise index_error(exc, self.url) from None
+        asyncio.run(index_s3(self.url, credentials=credentials, target_platform=Subdir(subdir),
+                             force=False, precondition_checks=True))
 
     def _make_public(self, subdirs: Sequence[str], published: Sequence[PackageFile]) -> None:
         """The public-read ACL on the packages, the index files and the packages' shards.
@@ -153,7 +250,7 @@ class S3Channel:
             keys += [self.where.key(subdir, name) for name in INDEX_FILES]
             shard_index = self._get(self.where.key(subdir, SHARD_INDEX))
             if shard_index is not None:
-                shards = _shard_digests(shard_index)
+                shards = shard_digests(shard_index)
                 names = {p.name for p in published if p.subdir == subdir}
                 keys += [self.where.key(subdir, "shards", f"{shards[n]}.msgpack.zst") for n in sorted(names) if n in shards]
         for key in keys:
@@ -162,17 +259,3 @@ class S3Channel:
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") not in ("NoSuchKey", "404"):  # e.g. no .zst written
                     raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
-
-
-def _shard_digests(shard_index: bytes) -> dict[str, str]:
-    """Package name -> sha256 (hex) of its shard, from ``repodata_shards.msgpack.zst`` (CEP 16)."""
-    import msgpack
-
-    try:  # Python 3.14+
-        from compression import zstd
-    except ImportError:  # pragma: no cover - older Pythons
-        from backports import zstd
-
-    decoded = msgpack.unpackb(zstd.decompress(shard_index), raw=False)
-    return {name: bytes(digest).hex() for name, digest in decoded.get("shards", {}).items()}
-

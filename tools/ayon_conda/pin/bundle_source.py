@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ayon_publish import names
 from ayon_publish_submit.bundle import (
     PRODUCTION,
     STAGING,
@@ -19,8 +20,23 @@ from ayon_publish_submit.bundle import (
     apply_project_bundle,
     select_bundle,
 )
+from ayon_publish_submit.pin_scheme import CORE_ADDON
 
-from ayon_conda.errors import AyonCondaError, Unreachable
+from ayon_conda.errors import AyonCondaError, Unreachable, names_checked
+
+
+def checked_bundle(bundle: Bundle) -> Bundle:
+    """``bundle`` when its name, addon names and versions are valid (:mod:`ayon_publish.names`);
+    ayon-core's version must also make a conda version. Every bundle the pipeline reads passes here."""
+    with names_checked(bundle.origin, "fix the bundle in AYON (or the file) and export it again"):
+        names.bundle_name(bundle.name)
+        for name, version in bundle.addons.items():
+            names.addon_name(name)
+            if name == CORE_ADDON:
+                names.core_version(version, "core version")
+            else:
+                names.version(version, f"version of addon {name}")
+    return bundle
 
 
 def load_bundle_file(path: Path, select: str | None = None) -> Bundle:
@@ -31,15 +47,19 @@ def load_bundle_file(path: Path, select: str | None = None) -> Bundle:
         raise AyonCondaError(path, "no such file", "pass the path of a bundle JSON file") from None
     except OSError as exc:
         raise AyonCondaError(path, f"cannot read: {exc.strerror}", "check the path") from None
+    except UnicodeDecodeError as exc:
+        raise AyonCondaError(path, f"not UTF-8 text (byte {exc.start})", "export the bundle from AYON as JSON") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AyonCondaError(
             path, f"not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})", "fix the file"
         ) from None
+    except (ValueError, RecursionError) as exc:  # numbers too long, nesting too deep
+        raise AyonCondaError(path, f"not a JSON file this reads ({type(exc).__name__})", "fix the file") from None
     if isinstance(data, Mapping) and "bundles" in data:
         data = select_bundle(data, select or PRODUCTION, str(path))
-    return Bundle.from_dict(data, str(path))
+    return checked_bundle(Bundle.from_dict(data, str(path)))
 
 
 def connect(server_url: str, api_key: str | None) -> Any:
@@ -82,18 +102,18 @@ def fetch_bundle(server_url: str, api_key: str | None, select: str, project: str
         raise _server_failure(server_url, "bundles", exc) from None
     studio = select_bundle(answer, select, server_url)
     if project is None:
-        return Bundle.from_dict(studio, server_url)
+        return checked_bundle(Bundle.from_dict(studio, server_url))
     origin = f"{server_url} (project '{project}')"
     if entity is None:
         raise AyonCondaError(server_url, f"no project named '{project}'", "check the project name")
     override = (entity.get("bundle") or {}).get(select)
     if not override:
-        return Bundle.from_dict({**studio, "project": project}, origin)  # the studio bundle applies
+        return checked_bundle(Bundle.from_dict({**studio, "project": project}, origin))  # the studio bundle applies
     project_bundle = next((b for b in answer.get("bundles") or [] if isinstance(b, Mapping) and b.get("name") == override), None)
     if project_bundle is None:
         raise AyonCondaError(origin, f"its {select} bundle '{override}' is not on the server",
                              "fix the project's bundle override in AYON")
-    return Bundle.from_dict(apply_project_bundle(studio, project_bundle, project), origin)
+    return checked_bundle(Bundle.from_dict(apply_project_bundle(studio, project_bundle, project), origin))
 
 
 def fetch_server_version(server_url: str) -> str:

@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ayon_publish import names
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, names_checked
+from ayon_conda.pin.lock import SOURCE_KINDS
 from ayon_conda.rattler_channels import DEFAULT_CHANNELS
 
-SOURCE_KINDS = ("url", "server", "path")
 _FIX = "fix the component config (see recipe/components.yaml for the format)"
 
 
@@ -138,6 +139,8 @@ def _load_yaml(path: Path) -> Any:
         raise AyonCondaError(path, "no such file", "pass --config PATH or set AYON_CONDA_CONFIG") from None
     except OSError as exc:
         raise AyonCondaError(path, f"cannot read: {exc.strerror}", "check the path") from None
+    except UnicodeDecodeError as exc:
+        raise AyonCondaError(path, f"not UTF-8 text (byte {exc.start})", "fix the file") from None
     try:
         return YAML(typ="safe", pure=True).load(text)
     except YAMLError as exc:
@@ -154,6 +157,27 @@ def _require(data: Mapping[str, Any], key: str, path: Path, kind: type, where: s
     return value
 
 
+def _optional(data: Mapping[str, Any], key: str, path: Path, kind: type) -> Any:
+    """A list of strings, or a mapping with string keys, that may be left out."""
+    value = data.get(key) or kind()
+    if not isinstance(value, kind) or not all(isinstance(item, str) for item in value):
+        what = "list of strings" if kind is list else "mapping of names"
+        raise AyonCondaError(path, f"'{key}' is not a {what}", _FIX)
+    return value
+
+
+def _template(value: Any, path: Path, label: str) -> str:
+    """A text with at most a ``{version}`` field (refused before any addon is fetched)."""
+    if not isinstance(value, str):
+        raise AyonCondaError(path, f"'{label}' is not a string", _FIX)
+    try:
+        value.format(version="0.0.0")
+    except (KeyError, IndexError, ValueError, AttributeError) as exc:
+        raise AyonCondaError(path, f"'{label}' is not a template with only a {{version}} field ({type(exc).__name__}: "
+                             f"{exc})", _FIX) from None
+    return value
+
+
 def _source_rule(data: Any, path: Path, where: str) -> SourceRule:
     if not isinstance(data, Mapping):
         raise AyonCondaError(path, f"'{where}source' is missing or not a mapping", _FIX)
@@ -163,18 +187,19 @@ def _source_rule(data: Any, path: Path, where: str) -> SourceRule:
             path, f"'{where}source' needs exactly one of {', '.join(SOURCE_KINDS)}", _FIX
         )
     kind = kinds[0]
-    location = str(data[kind])
+    location = _template(data[kind], path, f"{where}source.{kind}")
     if kind == "path":
         location = str((path.parent / location).resolve())
+    strip = data.get("strip")
+    if strip is not None:
+        _template(strip, path, f"{where}source.strip")
     known = data.get("sha256") or {}
     if not isinstance(known, Mapping):
         raise AyonCondaError(path, f"'{where}source.sha256' must map versions to sha256", _FIX)
-    return SourceRule(
-        kind=kind,
-        location=location,
-        strip=data.get("strip"),
-        known_sha256={str(k): str(v).lower() for k, v in known.items()},
-    )
+    with names_checked(path, _FIX):
+        known = {names.version(k, f"{where}source.sha256 version"): names.sha256(str(v).lower(), f"{where}source.sha256")
+                 for k, v in known.items()}
+    return SourceRule(kind=kind, location=location, strip=strip, known_sha256=known)
 
 
 #: What every message about a config's contents adds: the way to another config.
@@ -205,29 +230,31 @@ def load_config(path: Path | None = None, chosen_by: str | None = None) -> Confi
     package = _require(data, "package", path, Mapping)
     addons: dict[str, AddonConfig] = {}
     for name, entry in _require(data, "addons", path, Mapping).items():
+        with names_checked(path, _FIX):
+            names.addon_name(name, "addon name under 'addons:'")
         where = f"addons.{name}."
         if not isinstance(entry, Mapping):
             raise AyonCondaError(path, f"'addons.{name}' is not a mapping", _FIX)
-        addons[str(name)] = AddonConfig(
-            name=str(name),
-            client_dir=str(_require(entry, "client_dir", path, str, where)),
-            source=_source_rule(entry.get("source"), path, where),
-            leave_out=_leave_out(entry.get("leave_out"), path, where),
-        )
+        with names_checked(path, _FIX):
+            client_dir = names.client_dir(entry.get("client_dir"), f"{where}client_dir")
+        addons[name] = AddonConfig(name=name, client_dir=client_dir, source=_source_rule(entry.get("source"), path, where),
+                                   leave_out=_leave_out(entry.get("leave_out"), path, where))
 
-    bake = tuple(str(n) for n in _require(data, "bake", path, list))
+    with names_checked(path, _FIX):
+        bake = tuple(names.addon_name(n, "addon name in 'bake:'") for n in _require(data, "bake", path, list))
+        package_name = names.package_name(package.get("name"), "package.name")
     config_names = _load_conda_names(path, data)
     config = Config(
         path=path,
-        package_name=str(_require(package, "name", path, str, "package.")),
+        package_name=package_name,
         python=str(_require(package, "python", path, str, "package.")),
         license=str(package.get("license", "")),
         summary=str(package.get("summary", "")),
         home=str(package.get("home", "")),
         bake=bake,
         addons=addons,
-        requirements=tuple(str(r) for r in data.get("requirements") or ()),
-        exclude={normalize_name(k): str(v) for k, v in (data.get("exclude") or {}).items()},
+        requirements=tuple(_optional(data, "requirements", path, list)),
+        exclude={normalize_name(k): str(v) for k, v in _optional(data, "exclude", path, dict).items()},
         conda_names=config_names,
         channels=_channels(data, path),
         chosen_by=chosen_by or BY_OPTION,

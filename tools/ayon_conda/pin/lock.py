@@ -17,14 +17,17 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ayon_publish_submit.pin_scheme import Pin
+from ayon_publish import names
+from ayon_publish_submit.pin_scheme import CORE_ADDON, Pin, conda_version
 from packaging.markers import Marker
 from packaging.requirements import Requirement as PepRequirement
 from packaging.utils import canonicalize_name
 
-from ayon_conda.errors import AyonCondaError
+from ayon_conda.errors import AyonCondaError, names_checked
+from ayon_conda.reproducible_zip import ZIP_EPOCH_MAX, ZIP_EPOCH_MIN
 
 LOCK_VERSION = 1
+SOURCE_KINDS = ("url", "server", "path")  # where an addon's client code comes from
 _REPIN = "run ayon-conda pin again"
 
 #: AYON's platform names -> ``sys_platform``.
@@ -241,6 +244,7 @@ class Lock:
         path = Path(path)
         tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
             tmp.write_text(self.dumps(), encoding="utf-8")
             os.replace(tmp, path)
         except OSError as exc:
@@ -259,30 +263,34 @@ class Lock:
             raise AyonCondaError(path, f"cannot read the lock: {exc}", "check the path") from None
         except json.JSONDecodeError as exc:
             raise AyonCondaError(path, f"not valid JSON (line {exc.lineno})", _REPIN) from None
+        except (ValueError, RecursionError) as exc:  # numbers too long, nesting too deep
+            raise AyonCondaError(path, f"not a JSON file this reads ({type(exc).__name__})", _REPIN) from None
         return cls.from_dict(data, path)
 
     @classmethod
     def from_dict(cls, data: Any, path: Path) -> Lock:
         if not isinstance(data, Mapping) or data.get("lock_version") != LOCK_VERSION:
             raise AyonCondaError(path, f"not an ayon-conda lock (lock_version {LOCK_VERSION})", _REPIN)
-        try:
-            lock = cls(
-                bundle=data["bundle"],
-                package=PackageInfo(**data["package"]),
-                addons=tuple(
-                    LockedAddon(**{**a, "source": AddonSource(**a["source"])}) for a in data["addons"]
-                ),
-                vendored=tuple(VendoredDist(**_entry(d)) for d in data["vendored"]),
-                conda_requirements=tuple(
-                    CondaRequirement(**_entry(r)) for r in data["conda_requirements"]
-                ),
-                requirements=tuple(Requirement(r["requirement"], r["origin"]) for r in data.get("requirements", ())),
-                run_check=RunCheck.from_dict(data["run_check"]) if data.get("run_check") else None,
-                path=path.resolve(),
-            )
-        except (KeyError, TypeError) as exc:
-            raise AyonCondaError(path, f"malformed lock ({exc})", _REPIN) from None
-        recorded = data.get("pin", {}).get("exact_spec")
+        reader = _Reader(path)
+        addons = tuple(reader.addon(a) for a in reader.items(data, "addons"))
+        if len({a.name for a in addons}) != len(addons):
+            raise AyonCondaError(path, "malformed lock (an addon is listed twice)", _REPIN)
+        lock = cls(
+            bundle=reader.bundle(reader.field(data, "bundle", Mapping)),
+            package=reader.package(reader.field(data, "package", Mapping)),
+            addons=addons,
+            vendored=tuple(reader.vendored(d) for d in reader.items(data, "vendored")),
+            conda_requirements=tuple(reader.conda(r) for r in reader.items(data, "conda_requirements")),
+            requirements=tuple(reader.requirement(r) for r in reader.items(data, "requirements", optional=True)),
+            run_check=reader.run_check(data.get("run_check")),
+            path=path.resolve(),
+        )
+        core = lock.addon_versions.get(CORE_ADDON)
+        if core is None or lock.package.version != conda_version(core):
+            raise AyonCondaError(path, f"malformed lock (package version {lock.package.version!r} is not its core "
+                                 "addon's)", _REPIN)
+        pin = data.get("pin")
+        recorded = pin.get("exact_spec") if isinstance(pin, Mapping) else None
         if recorded != lock.pin.exact_spec:
             raise AyonCondaError(
                 path,
@@ -292,13 +300,102 @@ class Lock:
         return lock
 
 
-def _entry(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A vendored/conda entry as dataclass arguments (derived ``spec`` dropped)."""
-    entry = {k: v for k, v in data.items() if k != "spec"}
-    entry["required_by"] = tuple(entry.get("required_by", ()))
-    if "wheel_sha256" in entry:
-        entry["wheel_sha256"] = tuple(entry["wheel_sha256"])
-    return entry
+class _Reader:
+    """Reads the parts of a lock file, checking every type, name, version and sha256 on the way
+    (:mod:`ayon_publish.names`): a lock is input like any other, and its values become paths."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def field(self, data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str = "") -> Any:
+        value = data.get(key)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind is int):
+            names_ = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            raise AyonCondaError(self.path, f"malformed lock ('{where}{key}' is missing or not a {names_})", _REPIN)
+        return value
+
+    def items(self, data: Mapping[str, Any], key: str, optional: bool = False) -> list[Mapping[str, Any]]:
+        found = data.get(key, []) if optional and key not in data else self.field(data, key, list)
+        if not isinstance(found, list):
+            raise AyonCondaError(self.path, f"malformed lock ('{key}' is not a list)", _REPIN)
+        for item in found:
+            if not isinstance(item, Mapping):
+                raise AyonCondaError(self.path, f"malformed lock (an entry of '{key}' is not an object)", _REPIN)
+        return found
+
+    def strings(self, data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...]:
+        found = data.get(key, [])
+        if not isinstance(found, list) or not all(isinstance(item, str) for item in found):
+            raise AyonCondaError(self.path, f"malformed lock ('{where}{key}' is not a list of strings)", _REPIN)
+        return tuple(found)
+
+    def bundle(self, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        with names_checked(self.path, _REPIN):
+            names.bundle_name(data.get("name"), "bundle name")
+        return data
+
+    def package(self, data: Mapping[str, Any]) -> PackageInfo:
+        text = {key: self.field(data, key, str, "package.") for key in ("version", "python", "license", "summary", "home")}
+        epoch = self.field(data, "source_date_epoch", int, "package.")
+        if not ZIP_EPOCH_MIN <= epoch <= ZIP_EPOCH_MAX:
+            raise AyonCondaError(self.path, f"malformed lock (package.source_date_epoch {epoch} is outside "
+                                 "1980-2107, the dates a zip can hold)", _REPIN)
+        number = self.field(data, "build_number", int, "package.")
+        if number < 0:
+            raise AyonCondaError(self.path, f"malformed lock (package.build_number {number} is negative)", _REPIN)
+        with names_checked(self.path, _REPIN):
+            name = names.package_name(data.get("name"), "package.name")
+        return PackageInfo(name=name, build_number=number, source_date_epoch=epoch, **text)
+
+    def addon(self, data: Mapping[str, Any]) -> LockedAddon:
+        with names_checked(self.path, _REPIN):
+            name = names.addon_name(data.get("name"), "addon name")
+            check = names.core_version if name == CORE_ADDON else names.version
+            version = check(data.get("version"), f"version of addon {name}")
+            client_dir = names.client_dir(data.get("client_dir"), f"client_dir of addon {name}")
+            source = self.field(data, "source", Mapping, f"addons.{name}.")
+            sha = names.sha256(source.get("sha256"), f"sha256 of addon {name}")
+        kind = self.field(source, "kind", str, f"addons.{name}.source.")
+        if kind not in SOURCE_KINDS:
+            raise AyonCondaError(self.path, f"malformed lock (addon {name} has a source of kind {kind!r})", _REPIN)
+        strip = self.field(source, "strip", (str, type(None)), f"addons.{name}.source.")
+        location = self.field(source, "location", str, f"addons.{name}.source.")
+        leave_out = data.get("leave_out", {})
+        if not isinstance(leave_out, Mapping) or not all(isinstance(k, str) and isinstance(v, str)
+                                                         for k, v in leave_out.items()):
+            raise AyonCondaError(self.path, f"malformed lock (addons.{name}.leave_out is not a mapping of texts)", _REPIN)
+        return LockedAddon(name, version, client_dir, AddonSource(kind, location, sha, strip), dict(leave_out))
+
+    def requirement(self, data: Mapping[str, Any]) -> Requirement:
+        return Requirement(self.field(data, "requirement", str, "requirements."),
+                           self.field(data, "origin", str, "requirements."))
+
+    def run_check(self, data: Any) -> RunCheck | None:
+        if not data:
+            return None
+        try:
+            return RunCheck.from_dict(data)
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise AyonCondaError(self.path, f"malformed lock (run_check: {type(exc).__name__} {exc})", _REPIN) from None
+
+    def vendored(self, data: Mapping[str, Any]) -> VendoredDist:
+        name = self.field(data, "name", str, "vendored.")
+        with names_checked(self.path, _REPIN):
+            file = names.file_name(data.get("file"), f"wheel file of {names.shown(name)}")
+            sha = names.sha256(data.get("sha256"), f"sha256 of {file}")
+        return VendoredDist(name=name, version=self.field(data, "version", str, "vendored."), file=file,
+                            url=self.field(data, "url", str, "vendored."), sha256=sha,
+                            required_by=self.strings(data, "required_by", "vendored."))
+
+    def conda(self, data: Mapping[str, Any]) -> CondaRequirement:
+        with names_checked(self.path, _REPIN):
+            conda_name = names.package_name(data.get("conda_name"), "conda_requirements.conda_name")
+            wheels = tuple(names.sha256(v, f"wheel sha256 of {conda_name}") for v in self.strings(
+                data, "wheel_sha256", "conda_requirements."))
+        return CondaRequirement(pypi_name=self.field(data, "pypi_name", str, "conda_requirements."),
+                                version=self.field(data, "version", str, "conda_requirements."), conda_name=conda_name,
+                                required_by=self.strings(data, "required_by", "conda_requirements."),
+                                wheel_sha256=wheels)
 
 
 def _dist_dict(obj: Any) -> dict[str, Any]:

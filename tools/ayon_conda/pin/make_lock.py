@@ -24,7 +24,7 @@ from ayon_conda.pin.python_deps import resolve
 from ayon_conda.pin.run_requirements import check_run_requirements
 from ayon_conda.pin.source_archives import iter_tree
 from ayon_conda.progress import Progress
-from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN
+from ayon_conda.reproducible_zip import ZIP_EPOCH_MAX, ZIP_EPOCH_MIN
 
 
 def source_date_epoch(bundle: Bundle) -> int:
@@ -39,7 +39,14 @@ def source_date_epoch(bundle: Bundle) -> int:
         raise AyonCondaError(bundle.origin, f"createdAt '{created}' is not an ISO date", "fix the bundle") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return max(ZIP_EPOCH_MIN, int(moment.timestamp()))
+    try:
+        epoch = int(moment.timestamp())
+    except (OverflowError, ValueError):
+        epoch = ZIP_EPOCH_MAX + 1
+    if epoch > ZIP_EPOCH_MAX:
+        raise AyonCondaError(bundle.origin, f"createdAt '{created}' is after 2107, the last date a zip can hold",
+                             "fix the bundle") from None
+    return max(ZIP_EPOCH_MIN, epoch)
 
 
 def baked_addons(bundle: Bundle, config: Config, extra: tuple[str, ...] = ()) -> dict[str, str]:
