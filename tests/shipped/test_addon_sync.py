@@ -296,7 +296,7 @@ def test_misconfiguration_fails_with_one_line(case: str, core_prefix: Path, work
 def test_a_bundle_name_with_a_newline_fails_closed(core_prefix: Path, worker_env, tmp_path: Path):
     """It once crashed the sync before the error was set, and ayon published with 4 of 6 plugins."""
     env = {**worker_env, "AYON_BUNDLE_NAME": BUNDLE + "\n"}
-    ran = source(core_prefix, env, tmp_path, then=f'"{core_prefix}/bin/ayon" publish "{JOB}" --targets farm')
+    ran = source(core_prefix, env, tmp_path, then=shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH]))
     assert ran.status == 1 and "addon sync failed" in ran.errors[-1] and "is not valid" in ran.errors[-1]
 
 
