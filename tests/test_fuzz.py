@@ -20,14 +20,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ayon_conda.cli import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_USAGE, main
+from ayon_conda.channel.directory import LocalChannel
+from ayon_conda.cli import main
+from ayon_conda.errors import EXIT_CHECK_FAILED, EXIT_ERROR, EXIT_OK, EXIT_UNREACHABLE, EXIT_USAGE
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from support.channel_check import assert_valid, dir_files
 from support.hostile_packages import HOSTILE, PAYLOAD, craft, info_members, valid
 
-DOCUMENTED = {EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CHECK_FAILED}
+DOCUMENTED = {EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_CHECK_FAILED, EXIT_UNREACHABLE}
 FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 
 # -- what the inputs are made of ----------------------------------------------------------------------
@@ -100,7 +102,7 @@ def judge(args: list[Any], box: Path, outputs: list[Path], monkeypatch) -> Resul
         raise AssertionError(f"{args[0]} raised {type(result.exception).__name__}: {result.exception}") from result.exception
     assert result.exit_code in DOCUMENTED, (args, result.exit_code, result.output)
     event(f"{args[0]} exit {result.exit_code}")  # --hypothesis-show-statistics: how far inputs got
-    if result.exit_code in (EXIT_ERROR, EXIT_CHECK_FAILED):
+    if result.exit_code in (EXIT_ERROR, EXIT_CHECK_FAILED, EXIT_UNREACHABLE):
         errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
         assert len(errors) == 1 and "Traceback" not in result.output, result.stderr
     elif result.exit_code == EXIT_USAGE:
@@ -247,12 +249,13 @@ def test_publish(data, published_channel, monkeypatch):
         channel = box / "out" / "channel"
         shutil.copytree(published_channel, channel)
         package = write(box / "in" / "bad")
-        result = judge(["publish", package, "--channel", channel, "-q"], box, [channel], monkeypatch)
+        outputs = [channel, LocalChannel(channel).lock_path()]  # the indexers' lock sits beside the channel
+        result = judge(["publish", package, "--channel", channel, "-q"], box, outputs, monkeypatch)
         if result.exit_code != 0:
             assert str(package) in result.stderr
         if data.draw(st.booleans(), label="also in the channel"):  # placed by another tool: indexing goes on
             (channel / "noarch" / "zz-1.0-h0_0.conda").write_bytes(package.read_bytes())
-            after = judge(["publish", valid(box / "in" / "ok2", "beta"), "--channel", channel, "-q"], box, [channel],
+            after = judge(["publish", valid(box / "in" / "ok2", "beta"), "--channel", channel, "-q"], box, outputs,
                           monkeypatch)
             assert after.exit_code == 0, after.stderr
         assert_valid(dir_files(channel))

@@ -78,9 +78,26 @@ def connect(server_url: str, api_key: str | None) -> Any:
     return con
 
 
+def _root_cause(exc: BaseException) -> str:
+    """The innermost reason of a requests/urllib3 error chain, e.g. ``[Errno 111] Connection refused``.
+
+    >>> inner = OSError(111, "Connection refused")
+    >>> outer = RuntimeError("HTTPConnectionPool(host='h', port=9): Max retries exceeded")
+    >>> outer.__context__ = inner
+    >>> _root_cause(outer)
+    '[Errno 111] Connection refused'
+    """
+    seen = []
+    while exc is not None and exc not in seen:
+        seen.append(exc)
+        exc = exc.__cause__ or exc.__context__ or next((a for a in getattr(exc, "args", ()) if isinstance(a, BaseException)), None)
+    text = str(seen[-1]) or type(seen[-1]).__name__
+    return text.rsplit(": ", 1)[-1] if "Failed to establish a new connection" in text else text
+
+
 def _server_failure(server_url: str, what: str, exc: Exception) -> AyonCondaError:
-    # requests and ayon_api raise many kinds; the message is what matters
-    return Unreachable(server_url, f"cannot read {what} ({type(exc).__name__}: {exc})", "check --server and the network")
+    # requests and ayon_api raise many kinds wrapped in each other; the innermost reason is what matters
+    return Unreachable(server_url, f"cannot read {what} ({_root_cause(exc)})", "check --server and the network")
 
 
 def fetch_bundle(server_url: str, api_key: str | None, select: str, project: str | None = None) -> Bundle:
