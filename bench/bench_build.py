@@ -15,8 +15,8 @@ alternating which goes first; the ratio is of the medians):
   command line for each recipe with ``--test skip``.
 
 rattler-build is the executable on PATH if there is one, else the py-rattler-build module (the
-figures say which). Its build and test environments come from a local channel: python made
-from this interpreter and boto3 from its PyPI wheels (``ayon_conda.dev``). With
+figures say which). Its build and test environments come from a local channel (``ayon-conda
+local-channel``): python made from this interpreter, the lock's pillow and boto3 from PyPI wheels. With
 ``AYON_CORE_SOURCE`` (an ayon-core checkout, e.g. a release tag unpacked) the same figures are
 taken for a lock of that tree and the sample deadline_cloud addon under ``recipe/components.yaml``'s
 rules (package size, file count, warm build time), and the comparison also runs on that lock; a
@@ -68,14 +68,11 @@ def timed(args: list[str | Path], env: dict[str, str]) -> float:
 
 
 # -- native against rattler-build ---------------------------------------------------------------
-def local_channel(channel: Path) -> str:
-    """python (this interpreter) and boto3 (ayon-publish-core's run requirement) from PyPI wheels."""
-    from ayon_conda.dev.python_channel import make_python_channel
-    from ayon_conda.dev.wheel_channel import add_wheel_packages
-
-    url = make_python_channel(channel)
-    add_wheel_packages(channel, [f"boto3=={version('boto3')}"])
-    return url
+def local_channel(channel: Path, lock: Path, env: dict[str, str]) -> str:
+    """python (this interpreter), the lock's run requirements (pillow) and boto3 (ayon-publish-core's)
+    from PyPI wheels: ``ayon-conda local-channel``."""
+    return json.loads(ayon_conda("local-channel", channel, "--lock", lock, "--requirement",
+                                 f"boto3=={version('boto3')}", "--json", env=env))["channel"]
 
 
 def rattler_build_without_tests(lock: Path, out: Path, channels: list[str], env: dict[str, str]) -> float:
@@ -145,7 +142,7 @@ def real_core_lock(work: Path, env: dict[str, str]) -> Path:
             raise RunFailed(f"{tree / 'package.py'}: no version = \"...\"")
         return found.group(1)
 
-    sample_dc = (CONFIG.parent / "addons/sample-ayon-deadline-cloud").resolve()
+    sample_dc = ROOT / "examples/addons/sample-ayon-deadline-cloud"
     yaml = YAML(typ="safe")
     config = yaml.load((ROOT / "recipe/components.yaml").read_text(encoding="utf-8"))
     config["addons"]["core"]["source"] = {"path": str(source)}
@@ -187,7 +184,7 @@ def compare_backends(sample_lock: Path, work: Path, env: dict[str, str], pairs: 
     from ayon_conda.build.backends.rattler_build import RattlerBuildBackend
 
     program = RattlerBuildBackend().program
-    channels = [local_channel(work / "channel"), *extra]
+    channels = [local_channel(work / "channel", sample_lock, env), *extra]
     figures = {"rattler_build": "executable " + program[0] if len(program) == 1 else f"module rattler_build "
                f"(py-rattler-build {version('py-rattler-build')})", "pairs": pairs,
                "channels": channels, "sample": side_by_side(sample_lock, work / "sample", channels, env, pairs)}
@@ -214,7 +211,7 @@ def main() -> int:
         env = {**os.environ, "AYON_CONDA_CACHE_DIR": str(work / "cache")}
         env.pop("SOURCE_DATE_EPOCH", None)
         lock = work / "sample.lock.json"
-        pin_args = ["pin", BUNDLE, "--config", CONFIG, "-o", lock]
+        pin_args = ["pin", BUNDLE, "--config", CONFIG, "-o", lock, "--skip-run-check"]  # conda-forge: out of reach
         timed(pin_args, env)  # warms uv's cache
         pin_times = [timed(pin_args, env) for _ in range(3)]
         cold = timed(["build", lock, "-o", work / "cold"], env)
