@@ -8,7 +8,7 @@ import socket
 
 import pytest
 from ayon_publish import preflight
-from support.ayon_server import AyonStandIn, make_bundle
+from ayon_conda.dev.ayon_standin import AyonStandIn, make_bundle
 
 BAKED = {"core": "1.9.0", "deadline_cloud": "0.2.0"}
 
