@@ -15,11 +15,13 @@ alternating which goes first; the ratio is of the medians):
   command line for each recipe with ``--test skip``.
 
 rattler-build is the executable on PATH if there is one, else the py-rattler-build module (the
-figures say which). Its build and test environments come from a local channel: python made
-from this interpreter and boto3 from its PyPI wheels (``ayon_conda.dev``). With
-``AYON_CORE_SOURCE`` (an ayon-core checkout, e.g. a release tag unpacked) the comparison also
-runs on a lock that bakes that tree as the core; a lock that cannot be pinned, or a comparison
-whose runs fail (e.g. compiled run requirements no channel has), is reported, not measured.
+figures say which). Its build and test environments come from a local channel (``ayon-conda
+local-channel``): python made from this interpreter, the lock's pillow and boto3 from PyPI wheels. With
+``AYON_CORE_SOURCE`` (an ayon-core checkout, e.g. a release tag unpacked) the same figures are
+taken for a lock of that tree and the sample deadline_cloud addon under ``recipe/components.yaml``'s
+rules (package size, file count, warm build time), and the comparison also runs on that lock; a
+lock that cannot be pinned, or a comparison whose runs fail (e.g. compiled run requirements no
+channel has), is reported, not measured.
 
     python bench/bench_build.py [--json] [--pairs N] [--channel URL]...
 """
@@ -39,7 +41,7 @@ import time
 from importlib.metadata import version
 from pathlib import Path
 
-from common import BUNDLE, CONFIG
+from common import BUNDLE, CONFIG, ROOT
 from ruamel.yaml import YAML
 
 
@@ -66,14 +68,11 @@ def timed(args: list[str | Path], env: dict[str, str]) -> float:
 
 
 # -- native against rattler-build ---------------------------------------------------------------
-def local_channel(channel: Path) -> str:
-    """python (this interpreter) and boto3 (ayon-publish-core's run requirement) from PyPI wheels."""
-    from ayon_conda.dev.python_channel import make_python_channel
-    from ayon_conda.dev.wheel_channel import add_wheel_packages
-
-    url = make_python_channel(channel)
-    add_wheel_packages(channel, [f"boto3=={version('boto3')}"])
-    return url
+def local_channel(channel: Path, lock: Path, env: dict[str, str]) -> str:
+    """python (this interpreter), the lock's run requirements (pillow) and boto3 (ayon-publish-core's)
+    from PyPI wheels: ``ayon-conda local-channel``."""
+    return json.loads(ayon_conda("local-channel", channel, "--lock", lock, "--requirement",
+                                 f"boto3=={version('boto3')}", "--json", env=env))["channel"]
 
 
 def rattler_build_without_tests(lock: Path, out: Path, channels: list[str], env: dict[str, str]) -> float:
@@ -130,24 +129,28 @@ def side_by_side(lock: Path, work: Path, channels: list[str], env: dict[str, str
 
 
 def real_core_lock(work: Path, env: dict[str, str]) -> Path:
-    """A lock of the sample bundle with ayon-core from ``AYON_CORE_SOURCE`` (its own version),
-    baking ayon-core alone: the SAMPLE deadline_cloud addon imports what only the sample core
-    has. Its compiled run requirements are not proven installable (``--skip-run-check``): the
-    recipes' tests find out, from the channels the comparison uses."""
+    """A lock of ayon-core from ``AYON_CORE_SOURCE`` (its own version) and the sample
+    deadline_cloud addon, pinned with ``recipe/components.yaml``'s rules (what it excludes and
+    leaves out), the sources replaced by those paths. Its compiled run requirements are not
+    proven installable (``--skip-run-check``): the recipes' tests find out, from the channels
+    the comparison uses."""
     source = Path(os.environ["AYON_CORE_SOURCE"]).resolve()
-    found = re.search(r'^version\s*=\s*"([^"]+)"', (source / "package.py").read_text(encoding="utf-8"), re.M)
-    if found is None:
-        raise RunFailed(f"{source / 'package.py'}: no version = \"...\"")
+
+    def version_of(tree: Path) -> str:
+        found = re.search(r'^version\s*=\s*"([^"]+)"', (tree / "package.py").read_text(encoding="utf-8"), re.M)
+        if found is None:
+            raise RunFailed(f"{tree / 'package.py'}: no version = \"...\"")
+        return found.group(1)
+
+    sample_dc = ROOT / "examples/addons/sample-ayon-deadline-cloud"
     yaml = YAML(typ="safe")
-    config = yaml.load(CONFIG.read_text(encoding="utf-8"))
-    config["addons"]["core"]["source"]["path"] = str(source)
-    config["bake"] = ["core"]
-    for addon in config["addons"].values():
-        addon["source"]["path"] = str((CONFIG.parent / addon["source"]["path"]).resolve())
-    config["conda_names"] = str((CONFIG.parent / config["conda_names"]).resolve())
+    config = yaml.load((ROOT / "recipe/components.yaml").read_text(encoding="utf-8"))
+    config["addons"]["core"]["source"] = {"path": str(source)}
+    config["addons"]["deadline_cloud"]["source"] = {"path": str(sample_dc)}
+    config["conda_names"] = str(ROOT / "recipe/conda-forge-names.yaml")
     yaml.dump(config, work / "real-components.yaml")
     bundle = json.loads(BUNDLE.read_text(encoding="utf-8"))
-    bundle["addons"]["core"] = found.group(1)
+    bundle["addons"].update(core=version_of(source), deadline_cloud=version_of(sample_dc))
     (work / "real-bundle.json").write_text(json.dumps(bundle), encoding="utf-8")
     lock = work / "real.lock.json"
     ayon_conda("pin", work / "real-bundle.json", "--config", work / "real-components.yaml", "-o", lock,
@@ -155,11 +158,33 @@ def real_core_lock(work: Path, env: dict[str, str]) -> Path:
     return lock
 
 
+def package_figures(lock: Path, work: Path, env: dict[str, str], runs: int = 5) -> dict:
+    """Warm build time (median of ``runs``, after one that fills the cache), size and payload of
+    both packages of ``lock``."""
+    timed(["build", lock, "-o", work / "first"], env)
+    warm = [timed(["build", lock, "-o", work / f"warm{i}"], env) for i in range(runs)]
+    package = next((work / "warm0" / "noarch").glob("ayon-publish-[0-9]*.conda"))
+    core = next((work / "warm0" / "noarch").glob("ayon-publish-core-*.conda"))
+    files, unpacked = payload(package)
+    return {"build_warm_seconds_median": round(statistics.median(warm), 3), "build_warm_seconds_all": [round(t, 3) for t in warm],
+            "package": package.name, "package_bytes": package.stat().st_size, "package_files": files,
+            "package_unpacked_bytes": unpacked, "core_package_bytes": core.stat().st_size}
+
+
+def payload(package: Path) -> tuple[int, int]:
+    """(files, bytes) of a package's payload."""
+    from conda_package_streaming.package_streaming import stream_conda_component
+
+    with open(package, "rb") as fh:
+        members = [m for _, m in stream_conda_component(package, fh, "pkg") if m.isfile()]
+    return len(members), sum(m.size for m in members)
+
+
 def compare_backends(sample_lock: Path, work: Path, env: dict[str, str], pairs: int, extra: list[str]) -> dict:
     from ayon_conda.build.backends.rattler_build import RattlerBuildBackend
 
     program = RattlerBuildBackend().program
-    channels = [local_channel(work / "channel"), *extra]
+    channels = [local_channel(work / "channel", sample_lock, env), *extra]
     figures = {"rattler_build": "executable " + program[0] if len(program) == 1 else f"module rattler_build "
                f"(py-rattler-build {version('py-rattler-build')})", "pairs": pairs,
                "channels": channels, "sample": side_by_side(sample_lock, work / "sample", channels, env, pairs)}
@@ -186,7 +211,7 @@ def main() -> int:
         env = {**os.environ, "AYON_CONDA_CACHE_DIR": str(work / "cache")}
         env.pop("SOURCE_DATE_EPOCH", None)
         lock = work / "sample.lock.json"
-        pin_args = ["pin", BUNDLE, "--config", CONFIG, "-o", lock]
+        pin_args = ["pin", BUNDLE, "--config", CONFIG, "-o", lock, "--skip-run-check"]  # conda-forge: out of reach
         timed(pin_args, env)  # warms uv's cache
         pin_times = [timed(pin_args, env) for _ in range(3)]
         cold = timed(["build", lock, "-o", work / "cold"], env)
@@ -210,6 +235,12 @@ def main() -> int:
             "package_level19_bytes": package19.stat().st_size,
             "cpus": os.cpu_count(),
         }
+        if os.environ.get("AYON_CORE_SOURCE"):
+            (work / "real").mkdir()
+            try:
+                figures["real_core_build"] = package_figures(real_core_lock(work / "real", env), work / "real", env)
+            except RunFailed as exc:
+                figures["real_core_build"] = {"failed": str(exc)}
         if args.pairs > 0:
             figures["backends"] = compare_backends(lock, work, env, args.pairs, args.channel)
         shutil.rmtree(work / "cache")
@@ -223,6 +254,13 @@ def main() -> int:
     print(f"build, warm      {figures['build_warm_seconds_median']:.2f} s  (median of 5; both packages; target <= 2 s)")
     print(f"  --compression-level 19: {figures['build_warm_level19_seconds']:.2f} s, package "
           f"{figures['package_level19_bytes'] / 1e6:.2f} MB")
+    real = figures.get("real_core_build")
+    if real and "failed" in real:
+        print(f"real ayon-core   {real['failed']}")
+    elif real:
+        print(f"real ayon-core   {real['package']}  {real['package_bytes'] / 1e6:.2f} MB ({real['package_files']} files, "
+              f"{real['package_unpacked_bytes'] / 1e6:.1f} MB unpacked; target <= 6 MB)")
+        print(f"  build, warm    {real['build_warm_seconds_median']:.2f} s  (median of 5; both packages; target <= 2 s)")
     backends = figures.get("backends")
     if backends:
         print(f"native against rattler-build ({backends['rattler_build']}), {backends['pairs']} pairs, "

@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from common import BUNDLE, ROOT, ayon_conda, build_sample, summary, timed
+from common import BUNDLE, ROOT, ayon_conda, build_sample, local_channel, summary, timed
 
 sys.path.insert(0, str(ROOT / "tests"))
 BIN = Path(sys.executable).parent
@@ -45,7 +45,6 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
-    from ayon_conda.dev.python_channel import make_python_channel
     from ayon_publish_submit import add_publish_step_environment
     from support.addon_job import add_publishing_step, submitter_job
     from support.s3 import start_moto
@@ -57,7 +56,7 @@ def main() -> int:
             work = Path(tmp)
             print("setting up: pin, build, python channel, publish to moto ...", file=sys.stderr)
             package = next(build_sample(work).glob("ayon-publish-1*.conda"))
-            python_channel = make_python_channel(work / "python-channel")
+            python_channel = local_channel(work)
             env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CONDA"))}
             env.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
                         "AWS_ENDPOINT_URL": moto.endpoint_url, "AWS_CONFIG_FILE": os.devnull,

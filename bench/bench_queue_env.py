@@ -32,7 +32,7 @@ from pathlib import Path
 
 import yaml
 
-from common import BUNDLE, ROOT, ayon_conda, build_sample, summary, timed
+from common import BUNDLE, ROOT, ayon_conda, build_sample, local_channel, summary, timed
 
 TEMPLATE = ROOT / "channel/queue-environment.yaml"
 SHOW_ENV = ROOT / "tests/openjd/show-env-job.yaml"
@@ -46,7 +46,6 @@ def main() -> int:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
-    from ayon_conda.dev.python_channel import make_python_channel
     from ayon_publish_submit import queue_parameters
     from moto.server import ThreadedMotoServer
 
@@ -60,7 +59,7 @@ def main() -> int:
         script.write_text(script_text)
         print("setting up: pin, build, python channel, publish to moto ...", file=sys.stderr)
         package = next(build_sample(work).glob("ayon-publish-1*.conda"))
-        python_channel = make_python_channel(work / "python-channel")
+        python_channel = local_channel(work)
         server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
         server.start()
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import statistics
 import subprocess
 import sys
@@ -20,10 +21,18 @@ def ayon_conda(*args: str | Path) -> str:
 
 
 def build_sample(work: Path) -> Path:
-    """Pin and build the sample bundle into ``work/dist``; its ``noarch`` directory."""
-    ayon_conda("pin", BUNDLE, "--config", CONFIG, "-o", work / "sample.lock.json", "-q")
+    """Pin and build the sample bundle into ``work/dist``; its ``noarch`` directory. The compiled
+    run requirement is not checked against conda-forge (out of reach); see ``local_channel``."""
+    ayon_conda("pin", BUNDLE, "--config", CONFIG, "-o", work / "sample.lock.json", "--skip-run-check", "-q")
     ayon_conda("build", work / "sample.lock.json", "-o", work / "dist", "-q")
     return work / "dist" / "noarch"
+
+
+def local_channel(work: Path) -> str:
+    """python (this interpreter) and the run requirements of ``build_sample``'s lock, made from PyPI
+    wheels into ``work/local-channel`` (``ayon-conda local-channel``); its URL."""
+    out = ayon_conda("local-channel", work / "local-channel", "--lock", work / "sample.lock.json", "--json")
+    return json.loads(out)["channel"]
 
 
 def timed(cmd: list[str], env: dict[str, str], expect: str = "") -> float:

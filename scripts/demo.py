@@ -3,13 +3,16 @@
 pin examples/bundles/sample.json -> build the packages (ayon-publish, ayon-publish-core) -> verify
 ayon-publish (py-rattler installs the file into a throwaway environment and runs its ``ayon``) ->
 publish both to a local channel, out/demo/channel -> install ayon-publish from that channel with
-py-rattler, as a worker would, and run ``ayon`` there, including a sample farm publish -> resolve
+py-rattler, as a worker would, and run ``ayon`` there, including the Deadline Cloud job's publish
+step (``ayon addon deadline_cloud publish``) into the AYON stand-in (a local server with the sample
+bundle, addons and project: the publish lands there as a new version, its frames in
+out/demo/projects) -> resolve
 the bundle's exact package in the channel, as a job submission does -> two Deadline Cloud sessions
 run locally by openjd-cli: channel/queue-environment.yaml installs that package (then reuses the
 environment) and the job runs ``ayon --version`` and ``--self-check``. Then option C:
 ayon-publish-core (ayon-core alone) is installed, the bundle's addons are uploaded to S3 (moto's
 server on 127.0.0.1 stands in for AWS), and activating the environment as a Deadline Cloud session
-would syncs them, so the same farm publish runs with the synced addons.
+would syncs them, so the same publish runs with the synced addons and adds the next versions.
 
 python and the lock's run requirements (boto3, for ayon-publish-core) come from a local channel
 that ``ayon-conda local-channel`` makes from the running interpreter and PyPI wheels (conda-forge
@@ -26,7 +29,13 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ayon_conda.dev.ayon_standin import AyonStandIn
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "out" / "demo"
@@ -75,20 +84,26 @@ def main() -> int:
 
     print("Commands are shown as they run from the repository root with .venv/bin on PATH "
           "(source .venv/bin/activate).")
-    step("pin the sample bundle (its config, examples/bundles/sample.components.yaml, is found beside it)")
-    pinned = ayon_conda_json("pin", ROOT / "examples/bundles/sample.json", "-o", lock)
+    bundle = ROOT / "examples/bundles/sample.json"
+    channel = args.channel
+    if channel:
+        step("pin the sample bundle (its config, examples/bundles/sample.components.yaml, is found beside it)")
+        pinned = ayon_conda_json("pin", bundle, "-o", lock, "--channel", channel)
+    else:
+        step("pin the sample bundle (its config is found beside it); its compiled run requirement (pillow) "
+             "is recorded unchecked: conda-forge may be out of reach")
+        ayon_conda_json("pin", bundle, "-o", lock, "--skip-run-check")
+        step("make a local channel: python from this interpreter, the lock's run requirements from PyPI wheels")
+        channel = ayon_conda_json("local-channel", OUT / "local-channel", "--lock", lock)["channel"]
+        print(channel)
+        step("pin again: pillow proven to install from the local channel (python narrows to this interpreter's)")
+        pinned = ayon_conda_json("pin", bundle, "-o", lock, "--channel", channel)
     print(f"{shown(lock)}: {pinned['exact_spec']}")
 
     step("build the packages: ayon-publish and ayon-publish-core")
     ayon_conda("build", lock, "-o", dist)
     package = next((dist / "noarch").glob("ayon-publish-[0-9]*.conda"))
     core_package = next((dist / "noarch").glob("ayon-publish-core-*.conda"))
-
-    channel = args.channel
-    if not channel:
-        step("make a local channel: python from this interpreter, the lock's run requirements from PyPI wheels")
-        channel = ayon_conda_json("local-channel", OUT / "local-channel", "--lock", lock)["channel"]
-        print(channel)
 
     step("verify: install the package file with py-rattler into a throwaway environment and run ayon")
     ayon_conda("verify", package, "--channel", channel)
@@ -99,22 +114,63 @@ def main() -> int:
     step("install it from that channel with py-rattler, as a worker would, and run ayon")
     ayon_conda("verify", "--spec", pinned["spec"], "--channel", channel_dir, "--channel", channel, "--prefix", env_prefix)
 
-    step("run a sample farm publish with the installed ayon")
     ayon = env_prefix / ("Scripts/ayon.exe" if os.name == "nt" else "bin/ayon")
-    run([ayon, "publish", ROOT / "examples/publish/sample-job.json", "--targets", "farm"],
-        env={"AYON_SAMPLE_REPORT_DIR": str(OUT / "publish-report")})
-    print(f"report: {shown(OUT / 'publish-report' / 'publish-report.json')}")
+    with site_running() as site:
+        step("the Deadline Cloud job's publish step with the installed ayon, into the AYON stand-in")
+        run([ayon, *PUBLISH_STEP])
+        show_versions(site)
 
-    step("submission: resolve the bundle's exact package in the channel")
-    ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", channel_dir)
+        step("submission: resolve the bundle's exact package in the channel")
+        ayon_conda("resolve", ROOT / "examples/bundles/sample.json", "--channel", channel_dir)
 
-    queue_session(channel_dir, channel)
-    option_c(core_package, channel)
+        queue_session(channel_dir, channel)
+        option_c(core_package, channel, site)
 
     step("done")
     print(f"packages: {shown(package)}\n          {shown(core_package)}\nchannel: {shown(channel_dir)}\n"
           f"environment: {shown(env_prefix)}")
     return 0
+
+
+#: ``ayon`` arguments of the Deadline Cloud job's publish step, for the sample studio's project
+PUBLISH_STEP = ["addon", "deadline_cloud", "publish", "-p", "sample_project", "-f", "/shots/sh010", "-t", "lighting",
+                "-u", "sample-artist", "--product-base-type", "render", ROOT / "examples/publish/render"]
+
+
+@contextmanager
+def site_running() -> Iterator[AyonStandIn]:
+    """The AYON stand-in serving the sample bundle, both sample addons and the sample project
+    (project sample_project, folder /shots/sh010, task lighting, user sample-artist, publish root
+    out/demo/projects); AYON_SERVER_URL and AYON_API_KEY point at it while it runs."""
+    from ayon_conda.dev.ayon_standin.sample_site import sample_site
+
+    bundle = json.loads((ROOT / "examples/bundles/sample.json").read_text())
+    addons = [ROOT / "examples/addons/sample-ayon-core", ROOT / "examples/addons/sample-ayon-deadline-cloud"]
+    saved = {k: os.environ.get(k) for k in ("AYON_SERVER_URL", "AYON_API_KEY")}
+    with sample_site(bundle, addons, OUT / "projects") as site:
+        step("an AYON stand-in runs while the demo does; the next commands use it through:")
+        print(f"$ export AYON_SERVER_URL={site.url} AYON_API_KEY=<the stand-in's key>")
+        os.environ.update({"AYON_SERVER_URL": site.url, "AYON_API_KEY": site.api_key})
+        try:
+            yield site
+        finally:
+            for key, value in saved.items():
+                if value is None:
+                    os.environ.pop(key, None)
+                else:
+                    os.environ[key] = value
+
+
+def show_versions(site: AyonStandIn) -> None:
+    """What the server now holds: every version of the sample project, with its files."""
+    from ayon_conda.dev.ayon_standin.sample_site import PROJECT
+
+    products = {p["id"]: p["name"] for p in site.store.entities(PROJECT, "product")}
+    versions = {v["id"]: v for v in site.store.entities(PROJECT, "version")}
+    for repre in site.store.entities(PROJECT, "representation"):
+        version = versions[repre["versionId"]]
+        print(f"server: {products[version['productId']]} v{version['version']:03d} by {version['author']}: "
+              f"{repre['name']}, {len(repre['files'])} files in {shown(OUT / 'projects')}")
 
 
 def queue_session(channel_dir: Path, python_channel: str) -> None:
@@ -143,7 +199,7 @@ def queue_session(channel_dir: Path, python_channel: str) -> None:
                 print(f"  {text}")
 
 
-def option_c(core_package: Path, channel: str) -> None:
+def option_c(core_package: Path, channel: str, site: AyonStandIn) -> None:
     """ayon-publish-core on a worker: addons synced from S3 when the environment is activated."""
     try:
         import moto  # noqa: F401 - the S3 stand-in
@@ -167,15 +223,15 @@ def option_c(core_package: Path, channel: str) -> None:
         step("option C: activate as a Deadline Cloud session would, and publish with the synced addons")
         env = {"CONDA_PREFIX": str(prefix), "DEADLINE_JA_S3_BUCKET": "demo-job-attachments",
                "DEADLINE_JA_ROOT_PREFIX": "DeadlineCloud", "AYON_BUNDLE_NAME": "sample-bundle-1",
-               "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache"),
-               "AYON_SAMPLE_REPORT_DIR": str(OUT / "publish-report-core")}
+               "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache")}
         activate = shown(prefix / "etc/conda/activate.d/ayon-publish-core.sh")
-        script = (f"source {activate} && echo AYON_ADDONS_DIR=$AYON_ADDONS_DIR && "
-                  f"{shown(prefix / 'bin/ayon')} publish examples/publish/sample-job.json --targets farm")
+        publish = shlex.join([shown(prefix / "bin/ayon"), *map(shown, PUBLISH_STEP)])
+        script = f"source {activate} && echo AYON_ADDONS_DIR=$AYON_ADDONS_DIR && {publish}"
         for attempt in ("cold cache", "warm cache"):
             print(f"# {attempt}")
             run(["bash", "-c", script], env=env)
         print((OUT / "addon-cache" / "logs" / "activate.log").read_text(), end="")
+        show_versions(site)
 
 
 def _run() -> None:

@@ -92,17 +92,20 @@ def moto_s3():
 
 
 @pytest.fixture(scope="session")
-def python_channel(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A local channel whose ``python`` is this interpreter (conda-forge is out of reach)."""
-    from ayon_conda.dev.python_channel import make_python_channel
-
-    return make_python_channel(tmp_path_factory.mktemp("python-channel"))
+def python_channel(sample_lock: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A local channel (``ayon-conda local-channel --lock``) whose ``python`` is this interpreter,
+    with the sample lock's run requirements (its compiled pillow, boto3) made from PyPI wheels:
+    conda-forge is out of reach."""
+    channel = tmp_path_factory.mktemp("python-channel")
+    return json_out(run_cli("local-channel", channel, "--lock", sample_lock, "--json"))["channel"]
 
 
 @pytest.fixture(scope="session")
 def sample_lock(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sample bundle's lock. Its compiled run requirement is recorded unchecked (conda-forge is
+    out of reach; tests/pin/test_pin.py proves it against a local channel)."""
     lock = tmp_path_factory.mktemp("locks") / "sample.lock.json"
-    run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", lock, "--quiet")
+    run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", lock, "--skip-run-check", "--quiet")
     return lock
 
 
@@ -111,6 +114,14 @@ def sample_package(sample_lock: Path, tmp_path_factory: pytest.TempPathFactory) 
     out = tmp_path_factory.mktemp("dist")
     result = run_cli("build", sample_lock, "-o", out, "--json")
     return Path(json_out(result)["path"])
+
+
+@pytest.fixture(scope="session")
+def sample_env(sample_package: Path, python_channel: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """``sample_package`` installed with py-rattler into a prefix (``ayon-conda verify --prefix``)."""
+    prefix = tmp_path_factory.mktemp("sample-env") / "env"
+    run_cli("verify", sample_package, "--channel", python_channel, "--prefix", prefix, "-q")
+    return prefix
 
 
 @pytest.fixture(scope="session")
@@ -130,14 +141,15 @@ def sample_core_package(sample_package: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def sync_channel(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A local channel with this interpreter as ``python`` and boto3 with its pure-Python
-    dependencies made from their PyPI wheels (ayon-publish-core's run requirements)."""
+def sync_channel(sample_lock: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A local channel with this interpreter as ``python``, the sample lock's run requirements and
+    boto3 with its pure-Python dependencies made from their PyPI wheels (ayon-publish-core's)."""
     from importlib.metadata import version
 
     channel = tmp_path_factory.mktemp("sync-channel")
     # the boto3 these tests run with
-    return json_out(run_cli("local-channel", channel, "--requirement", f"boto3=={version('boto3')}", "--json"))["channel"]
+    return json_out(run_cli("local-channel", channel, "--lock", sample_lock, "--requirement",
+                            f"boto3=={version('boto3')}", "--json"))["channel"]
 
 
 @pytest.fixture(scope="session")

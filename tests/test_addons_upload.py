@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, SAMPLE_BUNDLE, SAMPLE_CONFIG, error_line, json_out, run_cli
-from support.ayon_server import AyonStandIn, addon_private_files
-from support.ayon_server import make_bundle as server_bundle
+from ayon_conda.dev.addon_package import private_files
+from ayon_conda.dev.ayon_standin import AyonStandIn
+from ayon_conda.dev.ayon_standin import make_bundle as server_bundle
 from support.factories import make_addon, make_bundle, make_config
 
 SKIP_UNSOURCED = ("--exclude", "maya", "--exclude", "applications")
@@ -119,7 +120,7 @@ def test_addons_the_config_does_not_list_come_from_the_server(moto_s3, tmp_path:
     addons = {"core": "1.9.0-sample.1", "studio_tool": "1.2.0"}
     with AyonStandIn(
         bundles=[server_bundle("prod", addons, production=True)],
-        addons={"studio_tool": {"1.2.0": {"files": addon_private_files(tool / "client" / "studio_tool")}}},
+        addons={"studio_tool": {"1.2.0": {"files": private_files(tool / "client" / "studio_tool")}}},
     ) as server:
         monkeypatch.setenv("AYON_API_KEY", server.api_key)
         bucket = moto_s3.new_bucket("server")

@@ -1,12 +1,11 @@
-"""The stand-in AYON server (tests/support/ayon_server.py) speaks well enough for the real
-``ayon_api`` client: connect and validate a key, server version, bundles, addons, private file
-download, projects and their bundle overrides, and the error paths."""
+"""The AYON stand-in (ayon_conda.dev.ayon_standin) speaks well enough for the real ``ayon_api``
+client: connect and validate a key, act as another user, server version, bundles, addons, private
+file download, settings, projects and their bundle overrides, entities through GraphQL and batch
+operations, and the error paths, in the shapes a real ayon-backend 1.15 answers."""
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,14 +13,15 @@ from pathlib import Path
 import ayon_api
 import pytest
 import requests
-from ayon_api.exceptions import HTTPRequestError, ServerNotReached, UnauthorizedError
-from support.ayon_server import (
+from ayon_api.exceptions import FailedOperations, HTTPRequestError, ServerNotReached, UnauthorizedError
+from ayon_api.operations import OperationsSession, new_product_entity, new_representation_entity, new_version_entity
+from ayon_api.utils import create_entity_id
+from ayon_conda.dev.addon_package import client_zip, private_files
+from ayon_conda.dev.ayon_standin import (
     AyonStandIn,
-    addon_private_files,
     make_bundle,
     project_bundle,
     project_bundle_name,
-    zip_client,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -29,6 +29,7 @@ SAMPLE_CLIENT = REPO / "examples" / "addons" / "sample-ayon-core" / "client" / "
 CORE = "1.9.0-sample.1"
 CORE_OLD = "1.8.0"
 SHOW_PROD = project_bundle_name("Show", "production")
+CHECKED_SERVER = "1.15.17"  # the ayon-backend whose answers the stand-in's were compared with
 
 
 def _bundles() -> list[dict]:
@@ -48,8 +49,8 @@ def _bundles() -> list[dict]:
 def _addons() -> dict:
     return {
         "core": {
-            CORE: {"files": addon_private_files(SAMPLE_CLIENT), "title": "Core (sample)"},
-            CORE_OLD: {"files": {"client.zip": zip_client(SAMPLE_CLIENT)}},
+            CORE: {"files": private_files(SAMPLE_CLIENT), "title": "Core (sample)"},
+            CORE_OLD: {"files": {"client.zip": client_zip(SAMPLE_CLIENT)}},
         },
     }
 
@@ -86,11 +87,13 @@ def con(server: AyonStandIn) -> Iterator[ayon_api.ServerAPI]:
 def test_connect_validates_the_key_like_ayon(server: AyonStandIn) -> None:
     con = ayon_api.ServerAPI(server.url, token=server.api_key, max_retries=1)
     assert con.has_valid_token
-    assert not con.is_service_user()
+    assert con.is_service_user()  # an API key: refused as Bearer, accepted as X-Api-Key
     # ServerAPI.__init__: availability (GET /), then create_session -> validate_token
-    assert server.requests_seen == [("GET", "/"), ("GET", "/api/info"), ("GET", "/api/users/me")]
-    me = server.requests[-1]
-    assert me.headers["authorization"] == f"Bearer {server.api_key}"
+    assert server.requests_seen == [("GET", "/"), ("GET", "/api/info"), ("GET", "/api/users/me"),
+                                    ("GET", "/api/users/me")]
+    bearer, key = server.requests[-2:]
+    assert bearer.headers["authorization"] == f"Bearer {server.api_key}"
+    assert key.headers["x-api-key"] == server.api_key
     assert con.get_user()["name"] == server.user["name"]
     con.close_session()
 
@@ -132,7 +135,7 @@ def test_addons_info(con: ayon_api.ServerAPI) -> None:
     current = core["versions"][CORE]
     assert current["clientSourceInfo"] == [{"type": "server", "filename": "client.zip"}]
     assert current["clientPyproject"]["project"]["name"] == "core"
-    assert current["clientPyproject"]["ayon"]["runtimeDependencies"] == {"Click": "^8"}
+    assert current["clientPyproject"]["ayon"]["runtimeDependencies"]["Click"] == "^8"
     assert "clientPyproject" not in core["versions"][CORE_OLD]  # no private pyproject.toml
     (plain,) = con.get_addons_info(details=False)["addons"]
     assert "clientSourceInfo" not in plain["versions"][CORE]
@@ -165,8 +168,7 @@ def test_missing_private_file_is_404(server: AyonStandIn, tmp_path: Path) -> Non
     response = requests.get(f"{server.url}/addons/core/{CORE}/private/nope.zip",
                             headers={"x-api-key": server.api_key}, timeout=5)
     assert response.status_code == 404
-    assert response.json() == {"code": 404, "detail": "File not found",
-                               "path": f"/addons/core/{CORE}/private/nope.zip"}
+    assert response.json() == {"code": 404, "detail": "File not found"}  # as ayon-backend 1.15 answers
 
 
 def test_ayon_api_quirk_missing_file_with_one_try_is_silent(server: AyonStandIn,
@@ -226,15 +228,19 @@ def test_wrong_key_is_not_valid(server: AyonStandIn) -> None:
     _assert_key_never_in_url(server, server.api_key, "wrong-key")
 
 
-def test_x_api_key_only_server(server: AyonStandIn) -> None:
-    with AyonStandIn(bundles=_bundles(), bearer_auth=False) as strict:
-        con = ayon_api.ServerAPI(strict.url, token=strict.api_key, max_retries=1)
+def test_bearer_server(server: AyonStandIn) -> None:
+    """With ``bearer_auth`` the key also works as a session token: ayon_api then treats it as a
+    user's, not a service's, and cannot act as another user."""
+    with AyonStandIn(bundles=_bundles(), bearer_auth=True, users=["artist"]) as lenient:
+        con = ayon_api.ServerAPI(lenient.url, token=lenient.api_key, max_retries=1)
         assert con.has_valid_token
-        assert con.is_service_user()  # ayon_api fell back to X-Api-Key
+        assert not con.is_service_user()
         assert con.get_bundles()["productionBundle"] == "studio-prod"
-        assert strict.requests[-1].headers["x-api-key"] == strict.api_key
+        assert lenient.requests[-1].headers["authorization"] == f"Bearer {lenient.api_key}"
+        with pytest.raises(ValueError, match="not a service token"):
+            con.set_default_service_username("artist")
         con.close_session()
-        _assert_key_never_in_url(strict, strict.api_key)
+        _assert_key_never_in_url(lenient, lenient.api_key)
 
 
 def test_down_server(server: AyonStandIn, con: ayon_api.ServerAPI) -> None:
@@ -277,13 +283,108 @@ def test_unknown_paths_are_ayon_404s(server: AyonStandIn) -> None:
     assert post.status_code == 405
 
 
-def test_zip_client_is_deterministic(tmp_path: Path) -> None:
-    copy = tmp_path / "ayon_core"
-    shutil.copytree(SAMPLE_CLIENT, copy)
-    for path in copy.rglob("*"):
-        os.utime(path, (1_900_000_000, 1_900_000_000))
-    (copy / "__pycache__").mkdir(exist_ok=True)
-    (copy / "__pycache__" / "x.cpython-311.pyc").write_bytes(b"junk")
-    assert zip_client(copy) == zip_client(SAMPLE_CLIENT)
-    with zipfile.ZipFile(io.BytesIO(zip_client(copy))) as zf:
-        assert {info.date_time for info in zf.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+def test_a_service_key_acts_as_a_known_user_only(server: AyonStandIn, con: ayon_api.ServerAPI) -> None:
+    server.add_user("artist")
+    con.set_default_service_username("artist")
+    assert con.get_user()["name"] == "artist"
+    assert server.requests[-1].headers["x-as-user"] == "artist"
+    con.set_default_service_username("nobody")
+    with pytest.raises(HTTPRequestError) as info:  # ayon-backend 1.15 answers 500 to everything
+        con.get_bundles()
+    assert info.value.response.status_code == 500
+    con.set_default_service_username(None)
+    assert con.get_bundles()["productionBundle"] == "studio-prod"
+
+
+def test_settings_of_a_bundle(server: AyonStandIn, con: ayon_api.ServerAPI) -> None:
+    server.addons["core"][CORE]["settings"] = {"environments": '{"STUDIO": "1"}'}
+    summary = con.get("settings", bundle_name="studio-prod", summary="true").data
+    assert summary["bundleName"] == "studio-prod"
+    assert [(a["name"], a["version"], a["settings"]) for a in summary["addons"]] == [("core", CORE, {})]
+    full = con.get("settings", bundle_name="studio-prod", variant="production").data
+    assert full["addons"][0]["settings"] == {"environments": '{"STUDIO": "1"}'}
+    with_project = con.get("settings", bundle_name="studio-prod", project_bundle_name=SHOW_PROD).data
+    assert [(a["name"], a["version"]) for a in with_project["addons"]] == [("core", CORE_OLD)]
+    missing = con.get("settings", bundle_name="nope")
+    assert missing.status_code == 404 and missing.data["detail"] == "Bundle not found"
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Iterator[AyonStandIn]:
+    with AyonStandIn(projects={"Show": {"code": "sh", "roots": {"work": str(tmp_path)}}}, users=["artist"],
+                     server_version=CHECKED_SERVER) as standin:
+        standin.store.add_folder("Show", "/shots", "Folder")
+        standin.store.add_folder("Show", "/shots/sh010", "Shot")
+        standin.store.add_task("Show", "/shots/sh010", "lighting", "Lighting")
+        yield standin
+
+
+def _publish(con: ayon_api.ServerAPI, folder_id: str, version: int, product_id: str | None = None) -> str:
+    session = OperationsSession(con=con)
+    if product_id is None:
+        product = new_product_entity("renderMain", "render", folder_id)
+        session.create_entity("Show", "product", product)
+        product_id = product["id"]
+    version_entity = new_version_entity(version, product_id)
+    session.create_entity("Show", "version", version_entity)
+    session.create_entity("Show", "representation", new_representation_entity(
+        "exr", version_entity["id"], files=[{"id": create_entity_id(), "name": "a.exr", "size": 3,
+                                             "path": "{root[work]}/a.exr", "hash": "a"}]))
+    session.commit()
+    return product_id
+
+
+def test_entities_as_ayon_api_reads_and_writes_them(site: AyonStandIn, tmp_path: Path) -> None:
+    con = ayon_api.ServerAPI(site.url, token=site.api_key, max_retries=1)
+    project = con.get_project("Show")
+    assert project["config"]["roots"]["work"]["linux"] == str(tmp_path)
+    assert project["config"]["templates"]["publish"]["default"]["file"].endswith(".{ext}")
+    assert con.get_project_root_overrides_by_site_id("Show", "any-site") == {}
+    folder = con.get_folder_by_path("Show", "/shots/sh010")
+    assert folder["folderType"] == "Shot" and folder["attrib"]["fps"] == 25.0  # inherited from the project
+    assert con.get_folder_by_path("Show", "/shots/nope") is None
+    task = con.get_task_by_name("Show", folder["id"], "lighting")
+    assert task["taskType"] == "Lighting" and task["folderId"] == folder["id"]
+
+    con.set_default_service_username("artist")
+    product_id = _publish(con, folder["id"], 1)
+    _publish(con, folder["id"], 2, product_id)
+    assert con.get_product_by_name("Show", "renderMain", folder["id"])["productBaseType"] == "render"
+    latest = con.get_last_version_by_product_id("Show", product_id)
+    assert latest["version"] == 2 and latest["name"] == "v002" and latest["author"] == "artist"
+    (repre,) = con.get_representations("Show", version_ids=[latest["id"]])
+    assert repre["files"][0]["path"] == "{root[work]}/a.exr" and repre["files"][0]["size"] == 3  # a string in GraphQL
+    assert [v["version"] for v in con.get_versions("Show", product_ids=[product_id])] == [1, 2]
+    assert ("POST", "/graphql") in site.requests_seen
+    con.close_session()
+
+
+def test_a_failed_operation_undoes_its_batch(site: AyonStandIn) -> None:
+    con = ayon_api.ServerAPI(site.url, token=site.api_key, max_retries=1)
+    folder = con.get_folder_by_path("Show", "/shots/sh010")
+    product_id = _publish(con, folder["id"], 1)
+    with pytest.raises(FailedOperations, match="already exists"):
+        _publish(con, folder["id"], 1, product_id)  # version 1 again: unique per product
+    assert [v["version"] for v in site.store.entities("Show", "version")] == [1]
+    assert len(site.store.entities("Show", "representation")) == 1  # the batch's other create undone
+    with pytest.raises(FailedOperations, match="does not exist"):
+        _publish(con, create_entity_id(), 1)  # no such folder
+    con.close_session()
+
+
+def test_graphql_refuses_what_it_cannot_answer(site: AyonStandIn) -> None:
+    def query(text: str, **variables) -> dict:
+        response = requests.post(f"{site.url}/graphql", json={"query": text, "variables": variables},
+                                 headers={"x-api-key": site.api_key}, timeout=5)
+        assert response.status_code == 200  # AYON reports GraphQL errors in the body
+        return response.json()
+
+    ok = query("query F($projectName: String!) { project(name: $projectName) { folders { edges { node { name } } "
+               "pageInfo { hasNextPage } } } }", projectName="Show")
+    assert [e["node"]["name"] for e in ok["data"]["project"]["folders"]["edges"]] == ["shots", "sh010"]
+    assert query('{ project(name: "Nope") { name } }')["errors"][0]["message"] == "Project not found"
+    unknown_arg = query('{ project(name: "Show") { folders(badArg: 1) { edges { node { id } } } } }')
+    assert unknown_arg["errors"][0]["message"] == "Unknown argument 'badArg' on field 'ProjectNode.folders'."
+    unknown_field = query('{ project(name: "Show") { folders { edges { node { nope } } } } }')
+    assert unknown_field["errors"][0]["message"] == "Cannot query field 'nope' on type 'FolderNode'."
+    assert requests.post(f"{site.url}/graphql", json={"query": "{ project { name } }"}, timeout=5).status_code == 401

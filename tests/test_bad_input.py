@@ -78,7 +78,7 @@ def copied_sample(tmp_path: Path) -> tuple[Path, Path]:
     config.write_text(config.read_text().replace("path: ../addons/", "path: ")
                       .replace("../../recipe/", str(SAMPLE_CONFIG.parents[2] / "recipe") + "/"))
     lock = tmp_path / "l.json"
-    run_cli("pin", SAMPLE_BUNDLE, "--config", config, "-o", lock, "-q")
+    run_cli("pin", SAMPLE_BUNDLE, "--config", config, "-o", lock, "--skip-run-check", "-q")
     return lock, tmp_path / "sample-ayon-core"
 
 
@@ -197,7 +197,8 @@ def test_output_dir_that_cannot_be_written(sample_lock: Path):
 
 
 def test_lock_path_that_cannot_be_written(tmp_path: Path):
-    refused(run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", "/proc/ayon.lock.json", code=1),
+    refused(run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", "/proc/ayon.lock.json", "--skip-run-check",
+                    code=1),
                           "/proc/ayon.lock.json", "cannot write the lock")
 
 

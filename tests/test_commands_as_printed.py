@@ -172,8 +172,8 @@ def test_the_demo_runs_what_it_prints(monkeypatch, capsys):
     monkeypatch.setattr(demo.subprocess, "run", lambda argv, **kw: ran.append((argv, kw)))
     demo.run(["ayon-conda", "verify", "--spec", "ayon-publish ==1.9.0 pyh1a2b3c4d_*", "--channel",
               demo.OUT / "channel", "--prefix", demo.OUT / "env"])
-    demo.run([demo.OUT / "env" / "bin" / "ayon", "publish", REPO / "examples/publish/sample-job.json"],
-             env={"AYON_SAMPLE_REPORT_DIR": str(demo.OUT / "report dir")})
+    demo.run([demo.OUT / "env" / "bin" / "ayon", "publish", REPO / "examples/publish/farm-job.json"],
+             env={"AYON_PROJECT_NAME": "sample project"})
     printed = [line.removeprefix("$ ") for line in capsys.readouterr().out.splitlines()]
     for line, (argv, kwargs) in zip(printed, ran, strict=True):
         words = shlex.split(line)

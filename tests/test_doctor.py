@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 
 from conftest import SAMPLE_BUNDLE, json_out, run_cli
-from support.ayon_server import AyonStandIn
+from ayon_conda.dev.ayon_standin import AyonStandIn
 
 
 def _check(report: dict, section: str, name_start: str = "") -> dict:

@@ -59,7 +59,7 @@ def test_publish_to_s3_without_credentials_exits_4(tiny, no_aws_credentials):
 def test_release_checks_its_channels_before_building(closed_url: str, tmp_path: Path):
     out = tmp_path / "out"
     refused(run_cli("release", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "--channel", tmp_path / "channel",
-                    "--verify-channel", closed_url, "-o", out, code=4), closed_url)
+                    "--verify-channel", closed_url, "--skip-run-check", "-o", out, code=4), closed_url)
     assert not out.exists()
 
 

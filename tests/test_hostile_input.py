@@ -16,7 +16,7 @@ from ayon_conda.build.stage import stage
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.lock import Lock
 from conftest import EXAMPLES, SAMPLE_BUNDLE, SAMPLE_CONFIG, error_line, refused, run_cli
-from support.ayon_server import AyonStandIn, make_bundle as server_bundle
+from ayon_conda.dev.ayon_standin import AyonStandIn, make_bundle as server_bundle
 from support.factories import make_bundle, make_config
 
 #: Nothing listens there: a command that reached the network would fail differently.

@@ -10,9 +10,10 @@ import pytest
 from conftest import SAMPLE_BUNDLE, SAMPLE_CONFIG, json_out, refused, run_cli
 from ruamel.yaml import YAML
 
-#: ayon-core 1.9.x's compiled runtime dependencies (client/pyproject.toml), and aiohttp, which its
-#: aiohttp-middlewares pulls in (multidict, yarl, frozenlist, propcache come with it).
-COMPILED = ["Pillow==9.5.0", "OpenTimelineIO==0.16.0", "opencolorio==2.5.2", "aiohttp==3.13.5"]
+#: ayon-core 1.9.x's compiled runtime dependencies (client/pyproject.toml) besides Pillow, which
+#: the sample core brings (11.1.0), and aiohttp, which its aiohttp-middlewares pulls in
+#: (multidict, yarl, frozenlist, propcache come with it).
+COMPILED = ["OpenTimelineIO==0.16.0", "opencolorio==2.5.2", "aiohttp==3.13.5"]
 #: conda name -> module to import
 MODULES = {"pillow": "PIL.Image", "opentimelineio": "opentimelineio", "opencolorio": "PyOpenColorIO",
            "aiohttp": "aiohttp", "multidict": "multidict", "yarl": "yarl", "frozenlist": "frozenlist"}

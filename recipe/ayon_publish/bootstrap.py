@@ -7,9 +7,14 @@ It does what the AYON launcher would do before ayon-core runs, and nothing more:
   packages in the environment can neither clash with nor replace them;
 * puts the baked ayon-core on ``sys.path`` and sets defaults for what ayon-core reads from the
   launcher, without overriding anything already set: ``AYON_ADDONS_DIR`` (the baked addons, in
-  AYON's ``{name}_{version}`` layout), ``AYON_HEADLESS_MODE=1``, ``AYON_SITE_ID`` (stable per
-  host), ``AYON_EXECUTABLE`` (this command, for subprocesses), ``AYON_BUNDLE_NAME`` and
-  ``AYON_VERSION`` (the bundle the package was built from, and its launcher version);
+  AYON's ``{name}_{version}`` layout), ``AYON_ROOT`` (a launcher-shaped directory in the package
+  whose ``version.py`` holds the bundle's launcher version, which ayon-core reads),
+  ``AYON_HEADLESS_MODE=1``, ``AYON_SITE_ID`` (stable per host), ``AYON_EXECUTABLE`` (this
+  command, for subprocesses), ``AYON_BUNDLE_NAME`` and ``AYON_VERSION`` (the bundle the package
+  was built from, and its launcher version);
+* checks, with one short request, that the AYON server is set, answers, accepts the key and has
+  the bundle with the addon versions the package bakes (:mod:`ayon_publish.preflight`): ayon-core
+  connects before it parses its arguments, and would end in a traceback instead of a line;
 * runs ayon-core's CLI: ``ayon publish PATH --targets farm``,
   ``ayon addon deadline_cloud publish ...``.
 
@@ -22,16 +27,16 @@ one-line reason and ``ayon`` refuses to run with it (only ``--version`` still an
 fails clearly even where the activation's own failure was ignored; it refuses too when the sync
 is configured but the activation never ran it (:func:`sync_refusal`).
 
-Two options are handled here instead: ``ayon --version`` prints what the package holds, and
-``ayon --self-check`` imports the publish code paths with every Qt binding blocked.
+Three options are its own and need no server: ``ayon --version`` prints what the package holds,
+``ayon --self-check`` imports the publish code paths and every publish plugin with every Qt
+binding blocked (:mod:`ayon_publish.self_check`), and ``ayon --help`` explains these and the exit
+codes.
 Python 3.9 compatible: it runs on whatever python the worker's environment has.
 """
 
 from __future__ import annotations
 
 import hashlib
-import importlib
-import importlib.abc
 import json
 import os
 import platform
@@ -40,17 +45,17 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping, MutableMapping, Sequence
 
+from ayon_publish import preflight, self_check
+
 HERE = Path(__file__).resolve().parent
 VENDOR_DIR = HERE / "vendor"
 ADDONS_DIR = HERE / "addons"
 BUILD_INFO = HERE / "build_info.json"
 
-#: Top-level modules of Qt bindings; ``--self-check`` refuses to import them.
-QT_MODULES = ("qtpy", "PySide2", "PySide6", "PyQt5", "PyQt6", "shiboken2", "shiboken6")
-#: Imported by ``--self-check`` besides every baked addon's client package.
-PUBLISH_MODULES = ("ayon_api", "pyblish.api", "pyblish.util", "ayon_core.pipeline.publish")
+LAUNCHER_DIR = HERE / "launcher"
 #: Set by ayon-publish-core's activation when the addon sync failed (ayon_publish.addon_sync).
 SYNC_ERROR_VAR = "AYON_ADDONS_SYNC_ERROR"
+SELF_CHECK_FAILED = 2
 
 
 def build_info() -> dict[str, Any]:
@@ -75,10 +80,11 @@ def setup(environ: MutableMapping[str, str] | None = None) -> dict[str, Any]:
             sys.path.remove(path)
         sys.path.insert(0, path)
     env.setdefault("AYON_ADDONS_DIR", str(ADDONS_DIR))
+    env.setdefault("AYON_ROOT", str(LAUNCHER_DIR))
     env.setdefault("AYON_HEADLESS_MODE", "1")
     env.setdefault("AYON_SITE_ID", stable_site_id())
     env.setdefault("AYON_BUNDLE_NAME", info["bundle"]["name"])
-    env.setdefault("AYON_VERSION", info["bundle"].get("installerVersion") or info["package"]["version"])
+    env.setdefault("AYON_VERSION", info["launcher"]["version"])
     if sys.argv and sys.argv[0]:
         env.setdefault("AYON_EXECUTABLE", os.path.abspath(sys.argv[0]))
     return info
@@ -108,38 +114,31 @@ def version_text(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-class _QtBlocker(importlib.abc.MetaPathFinder):
-    """Makes any import of a Qt binding fail, to prove the publish path is headless."""
+HELP = """\
+usage: ayon [--version | --self-check | --help] | ayon COMMAND [ARGS]...
 
-    def find_spec(self, fullname, path=None, target=None):  # noqa: ANN001 - importlib protocol
-        if fullname.split(".")[0] in QT_MODULES:
-            raise ImportError(f"{fullname} imported during the headless self-check")
-        return None
+The ayon command of the ayon-publish conda package: AYON's CLI (ayon-core) with what the AYON
+launcher would set, for a publish on a farm worker.
+
+  ayon --version      what the package holds: package, bundle, addons, libraries, python
+  ayon --self-check   the publish code and every publish plugin import with Qt blocked
+  ayon --help         this text (these three need no AYON server)
+
+  ayon publish PATH --targets farm                 ayon-core's commands: need AYON_SERVER_URL
+  ayon addon deadline_cloud publish ... PATH       and AYON_API_KEY, and the server must know
+  ayon COMMAND --help                              the bundle (AYON_BUNDLE_NAME, default: the
+                                                   bundle the package was built for)
+
+Exit codes: 0 success; 1 ayon-core failed (its own message above); 69 the AYON server cannot be
+reached; 77 the server refused AYON_API_KEY; 78 configuration: a variable is not set, the bundle
+is not on the server or names other addon versions than the package bakes, or the addon sync
+failed; 2 the self-check failed.
+"""
 
 
-def self_check(info: dict[str, Any]) -> list[str]:
-    """Import the publish code paths with Qt blocked; returns the problems found."""
-    problems = []
-    addons_dir = ADDONS_DIR  # the baked addons: what this package holds, whatever AYON_ADDONS_DIR says
-    modules = list(PUBLISH_MODULES)
-    for name, addon in sorted(info["addons"].items()):
-        if not (addons_dir / addon["dir"] / addon["client_dir"]).is_dir():
-            problems.append(f"addon {name}: {addons_dir / addon['dir']} is missing")
-        else:
-            sys.path.append(str(addons_dir / addon["dir"]))
-            modules.append(addon["client_dir"])
-    blocker = _QtBlocker()
-    sys.meta_path.insert(0, blocker)
-    try:
-        for module in modules:
-            try:
-                importlib.import_module(module)
-                print(f"ok {module}")
-            except Exception as exc:  # any failure to import is the finding
-                problems.append(f"import {module}: {type(exc).__name__}: {exc}")
-    finally:
-        sys.meta_path.remove(blocker)
-    return problems
+def _refuse(code: int, line: str) -> int:
+    print(f"error: {line}", file=sys.stderr)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -148,15 +147,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args in (["--version"], ["-V"]):
         print(version_text(info))
         return 0
+    if args in ([], ["--help"], ["-h"]):
+        print(HELP, end="")
+        return 0
     refusal = sync_refusal(os.environ)
     if refusal:
-        print(f"error: {refusal}", file=sys.stderr)
-        return 1
+        return _refuse(preflight.EX_CONFIG, refusal)
     if args == ["--self-check"]:
-        problems = self_check(info)
-        for problem in problems:
-            print(f"FAILED {problem}", file=sys.stderr)
-        return 1 if problems else 0
+        failed = 0
+        for status, text in self_check.run(ADDONS_DIR, info["addons"]):
+            stream = sys.stderr if status == "FAILED" else sys.stdout
+            print(f"{status} {text}", file=stream)
+            failed += status == "FAILED"
+        return SELF_CHECK_FAILED if failed else 0
+    baked = {name: addon["version"] for name, addon in info["addons"].items()}
+    try:
+        preflight.check(os.environ, baked)
+    except preflight.PreflightError as exc:
+        return _refuse(exc.code, exc.line)
     from ayon_core.cli import main as ayon_main
 
     sys.argv = [sys.argv[0] if sys.argv else "ayon", *args]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import EXAMPLES, SAMPLE_BUNDLE, error_line, json_out, run_cli
 from support.factories import make_config
+from support.sample_publish import DEADLINE_PUBLISH, FARM_JOB, FARM_JOB_ENV, assert_published, publish_env, running_site
 
 pytestmark = pytest.mark.network
 
@@ -23,13 +23,17 @@ def test_sample_package_installs_and_runs(sample_package: Path, python_channel: 
     assert out["version_output"].splitlines()[:2] == [out["spec"].replace(" ==", " "), "bundle sample-bundle-1"]
     for module in ("ayon_core", "ayon_api", "pyblish.api", "ayon_deadline_cloud", "ayon_core.pipeline.publish"):
         assert f"ok {module}" in out["self_check_output"].splitlines()
-    # The kept environment is a real one: the sample farm publish runs through the bootstrap.
-    env = {**os.environ, "AYON_SAMPLE_REPORT_DIR": str(tmp_path / "report")}
-    env.pop("AYON_ADDONS_DIR", None)
-    proc = subprocess.run([str(prefix / "bin" / "ayon"), "publish", str(EXAMPLES / "publish" / "sample-job.json"),
-                           "--targets", "farm"], capture_output=True, text=True, env=env)
-    assert proc.returncode == 0, proc.stderr
-    assert (tmp_path / "report" / "publish-report.json").is_file()
+    # The kept environment is a real one: both sample farm publishes run through the bootstrap
+    # and land in the (stand-in) AYON server.
+    with running_site(tmp_path / "projects") as site:
+        env = publish_env(site)
+        proc = subprocess.run([str(prefix / "bin" / "ayon"), *DEADLINE_PUBLISH], capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stderr
+        assert_published(site, tmp_path / "projects")
+        proc = subprocess.run([str(prefix / "bin" / "ayon"), "publish", str(FARM_JOB), "--targets", "farm"],
+                              capture_output=True, text=True, env={**env, **FARM_JOB_ENV})
+        assert proc.returncode == 0, proc.stderr
+        assert_published(site, tmp_path / "projects", "renderFarmBeauty")
     # vendored libraries come from the package's private directory, not from the environment
     proc = subprocess.run([str(prefix / "bin" / "python"), "-c", "import ayon_api"], capture_output=True)
     assert proc.returncode != 0
@@ -68,8 +72,9 @@ def test_self_check_catches_a_module_level_qt_import(tmp_path: Path, python_chan
         "core": {"client_dir": "ayon_core", "source": {"path": "core-src"}},
         "deadline_cloud": {"client_dir": "ayon_deadline_cloud",
                            "source": {"path": str(EXAMPLES / "addons" / "sample-ayon-deadline-cloud")}},
-    }, requirements=["ayon-python-api", "pyblish-base", "semver", "platformdirs", "arrow", "attrs"])
-    run_cli("pin", SAMPLE_BUNDLE, "--config", config, "-o", tmp_path / "l.json", "-q")
+    }, requirements=["ayon-python-api", "pyblish-base", "semver", "platformdirs", "arrow", "attrs"],
+        conda_names={"pillow": "pillow"})
+    run_cli("pin", SAMPLE_BUNDLE, "--config", config, "-o", tmp_path / "l.json", "--skip-run-check", "-q")
     package = json_out(run_cli("build", tmp_path / "l.json", "-o", tmp_path / "dist", "--json"))["path"]
     line = error_line(run_cli("verify", package, "--channel", python_channel, code=3))
     assert "--self-check" in line and "qtpy imported during the headless self-check" in line

@@ -58,18 +58,36 @@ def test_sample_lock_pins_every_component_exactly(sample_lock: Path):
         assert dist["required_by"], dist
     for addon in lock["addons"]:
         assert addon["source"]["kind"] == "path" and len(addon["source"]["sha256"]) == 64
-    assert lock["run_requirements"] == ["python >=3.9"]  # the sample has no compiled dependency
-    assert lock["conda_requirements"] == []
+    # the sample core's compiled runtime dependency, an exact pin, unchecked (conda-forge is out of reach)
+    assert lock["run_requirements"] == ["python >=3.9", "pillow ==11.1.0"]
+    (pillow,) = lock["conda_requirements"]
+    assert (pillow["pypi_name"], pillow["version"], pillow["conda_name"]) == ("pillow", "11.1.0", "pillow")
+    assert lock["run_check"]["skipped"] is True
+
+
+@pytest.mark.network
+def test_the_samples_compiled_requirement_is_proven_against_a_local_channel(python_channel: str, tmp_path: Path):
+    """The offline way README gives: the local channel (python and pillow for this interpreter) is
+    what pin checks against; the package's python narrows to this interpreter's minor version."""
+    import sys
+
+    lock = tmp_path / "checked.lock.json"
+    run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", lock, "--channel", python_channel, "-q")
+    data = json.loads(lock.read_text())
+    minor = f"{sys.version_info.major}.{sys.version_info.minor}"
+    assert data["run_check"]["solved"] == [minor] and data["run_check"]["skipped"] is False
+    assert data["run_check"]["unchecked_subdirs"] == ["win-64"]  # the local channel has no Windows python
+    assert data["run_requirements"] == [f"python >={minor},<3.{sys.version_info.minor + 1}", "pillow ==11.1.0"]
 
 
 def test_pinning_twice_gives_the_same_bytes(sample_lock: Path):
     again = sample_lock.with_name("again.lock.json")
-    run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", again, "--quiet")
+    run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", again, "--skip-run-check", "--quiet")
     assert again.read_bytes() == sample_lock.read_bytes()
 
 
 def test_the_sample_bundle_finds_its_config(sample_lock: Path, tmp_path: Path):
-    result = run_cli("pin", SAMPLE_BUNDLE, "-o", tmp_path / "l.json")
+    result = run_cli("pin", SAMPLE_BUNDLE, "-o", tmp_path / "l.json", "--skip-run-check")
     assert "Component config: " in result.stderr and "sample.components.yaml (found beside the bundle)" in result.stderr
     assert (tmp_path / "l.json").read_bytes() == sample_lock.read_bytes()
 
@@ -102,7 +120,7 @@ def test_same_sources_give_the_same_lock_and_package_wherever_pinned(sample_lock
     work.mkdir()
     monkeypatch.chdir(work)
     monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "machine-b"))
-    run_cli("pin", "../elsewhere/examples/bundles/sample.json", "-o", "b.lock.json", "-q")  # config: beside the bundle
+    run_cli("pin", "../elsewhere/examples/bundles/sample.json", "-o", "b.lock.json", "--skip-run-check", "-q")  # config: beside the bundle
     assert (work / "b.lock.json").read_bytes() == sample_lock.read_bytes()
     built = json_out(run_cli("build", "b.lock.json", "-o", "dist", "--json"))
     assert Path(built["path"]).read_bytes() == sample_package.read_bytes()
@@ -118,7 +136,7 @@ def test_same_sources_give_the_same_lock_and_package_wherever_pinned(sample_lock
 
 def test_pin_json_output_and_build_number(tmp_path: Path):
     result = run_cli("pin", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "-o", tmp_path / "l.json",
-                     "--build-number", "4", "--json")
+                     "--build-number", "4", "--skip-run-check", "--json")
     out = json_out(result)
     assert out["exact_spec"].endswith("_4") and out["spec"].endswith("_*")
     assert out["filename"] == json.loads((tmp_path / "l.json").read_text())["pin"]["filename"]
@@ -131,7 +149,7 @@ def test_bundle_file_with_all_bundles_selects_one(tmp_path: Path):
     path = tmp_path / "bundles.json"
     path.write_text(json.dumps(answer))
     lock = tmp_path / "l.json"
-    run_cli("pin", path, "--bundle", "staging", "--config", SAMPLE_CONFIG, "-o", lock, "-q")
+    run_cli("pin", path, "--bundle", "staging", "--config", SAMPLE_CONFIG, "-o", lock, "--skip-run-check", "-q")
     assert json.loads(lock.read_text())["bundle"]["name"] == "next"
 
 

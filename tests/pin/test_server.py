@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import EXAMPLES, error_line, json_out, run_cli
-from support.ayon_server import AyonStandIn, addon_private_files, make_bundle
+from ayon_conda.dev.addon_package import private_files
+from ayon_conda.dev.ayon_standin import AyonStandIn, make_bundle
 from support.factories import make_config
 
 pytestmark = pytest.mark.network
@@ -23,8 +24,8 @@ def server() -> AyonStandIn:
         bundles=[make_bundle("studio-prod", {**ADDONS, "maya": "0.4.10"}, production=True),
                  make_bundle("old", {"core": "1.8.0"})],
         addons={
-            "core": {ADDONS["core"]: {"files": addon_private_files(CORE / "client" / "ayon_core", CORE / "client" / "pyproject.toml")}},
-            "deadline_cloud": {ADDONS["deadline_cloud"]: {"files": addon_private_files(
+            "core": {ADDONS["core"]: {"files": private_files(CORE / "client" / "ayon_core", CORE / "client" / "pyproject.toml")}},
+            "deadline_cloud": {ADDONS["deadline_cloud"]: {"files": private_files(
                 DEADLINE / "client" / "ayon_deadline_cloud", DEADLINE / "client" / "pyproject.toml")}},
         },
     ) as standin:
@@ -36,14 +37,15 @@ def server_config(tmp_path: Path) -> Path:
     return make_config(tmp_path / "components.yaml", {
         "core": {"client_dir": "ayon_core", "source": {"server": "client.zip"}},
         "deadline_cloud": {"client_dir": "ayon_deadline_cloud", "source": {"server": "client.zip"}},
-    }, requirements=["ayon-python-api", "pyblish-base", "semver", "platformdirs", "arrow", "attrs"])
+    }, requirements=["ayon-python-api", "pyblish-base", "semver", "platformdirs", "arrow", "attrs"],
+        conda_names={"pillow": "pillow"})  # the sample core's compiled runtime dependency
 
 
 def test_pin_and_build_from_a_server(server, server_config, tmp_path: Path, monkeypatch, python_channel):
     monkeypatch.setenv("AYON_API_KEY", server.api_key)
     lock_path = tmp_path / "server.lock.json"
     out = json_out(run_cli("pin", "--server", server.url, "--bundle", "production", "--config", server_config,
-                           "-o", lock_path, "--json"))
+                           "-o", lock_path, "--skip-run-check", "--json"))
     assert out["bundle"] == "studio-prod"
     lock = json.loads(lock_path.read_text())
     assert lock["bundle"]["addons"]["maya"] == "0.4.10"
@@ -89,7 +91,7 @@ def test_server_down(server_config, tmp_path: Path, monkeypatch):
 
 def test_build_of_a_server_source_without_server_or_cache(server, server_config, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("AYON_API_KEY", server.api_key)
-    run_cli("pin", "--server", server.url, "--config", server_config, "-o", tmp_path / "l.json", "-q")
+    run_cli("pin", "--server", server.url, "--config", server_config, "-o", tmp_path / "l.json", "--skip-run-check", "-q")
     monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "empty-cache"))
     monkeypatch.delenv("AYON_SERVER_URL", raising=False)
     line = error_line(run_cli("build", tmp_path / "l.json", "-o", tmp_path / "dist", code=1))

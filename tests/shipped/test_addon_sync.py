@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -18,13 +19,13 @@ import pytest
 from ayon_publish import addon_store, addon_sync, shell_env
 from ayon_publish.addon_store import AddonEntry
 from conftest import EXAMPLES, SAMPLE_BUNDLE, SAMPLE_CONFIG, json_out, run_cli
+from support.sample_publish import DEADLINE_PUBLISH, assert_published, publish_env, running_site
 
 pytestmark = pytest.mark.network
 
 BUNDLE = "sample-bundle-1"
 CORE = "1.9.0-sample.1"
 DEADLINE_DIR = "deadline_cloud_0.2.0-sample.1"
-JOB = EXAMPLES / "publish" / "sample-job.json"
 SCRIPT = "ayon-publish-core"
 #: A port nothing listens on: S3 "down".
 DOWN = "http://127.0.0.1:9"
@@ -66,7 +67,6 @@ def worker_env(tmp_path: Path, s3_counter, published) -> dict[str, str]:
         "DEADLINE_JA_ROOT_PREFIX": "queue-root",
         "AYON_BUNDLE_NAME": BUNDLE,
         "AYON_ADDONS_CACHE_DIR": str(tmp_path / "cache"),
-        "AYON_SAMPLE_REPORT_DIR": str(tmp_path / "report"),
     })
     s3_counter.clear()
     return env
@@ -164,12 +164,13 @@ def test_rattler_switching_environments_runs_the_deactivation(core_prefix: Path,
 
 
 def test_synced_addon_runs_the_publish(core_prefix: Path, worker_env, tmp_path: Path):
-    """The package bakes only ayon-core; the sample publish report is written by a plugin of the
-    synced deadline_cloud addon."""
-    result = source(core_prefix, worker_env, tmp_path, then=f'"{core_prefix}/bin/ayon" publish "{JOB}" --targets farm')
-    assert result.status == 0, result.stderr
-    assert "Published 3 instance(s)" in result.stdout
-    assert (tmp_path / "report" / "publish-report.json").is_file()
+    """The package bakes only ayon-core; the publish command and its collector come from the
+    synced deadline_cloud addon, and the version lands in the (stand-in) AYON server."""
+    with running_site(tmp_path / "projects") as site:
+        command = shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH])
+        result = source(core_prefix, {**worker_env, **publish_env(site, {})}, tmp_path, then=command)
+        assert result.status == 0, result.stderr
+        assert_published(site, tmp_path / "projects")
 
 
 def test_plain_bash_source_and_deactivation_restore(core_prefix: Path, worker_env, published, tmp_path: Path):
@@ -210,7 +211,7 @@ def test_corrupted_object_is_refused_and_ayon_will_not_run(core_prefix: Path, wo
     assert_nothing_half_done(cache)
     assert not (cache / "manifests").exists() or not list((cache / "manifests").rglob("*.json"))
     # an activator that ignores the script's status still gets a job that fails with the line
-    ran = source(core_prefix, env, tmp_path, then=f'"{core_prefix}/bin/ayon" publish "{JOB}" --targets farm')
+    ran = source(core_prefix, env, tmp_path, then=shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH]))
     assert ran.status == 1 and "sha256 mismatch" in ran.errors[-1] and "addon sync failed" in ran.errors[-1]
     version = source(core_prefix, env, tmp_path, then=f'"{core_prefix}/bin/ayon" --version')
     assert "ayon-publish-core 1.9.0_sample.1" in version.stdout
@@ -295,7 +296,7 @@ def test_misconfiguration_fails_with_one_line(case: str, core_prefix: Path, work
 def test_a_bundle_name_with_a_newline_fails_closed(core_prefix: Path, worker_env, tmp_path: Path):
     """It once crashed the sync before the error was set, and ayon published with 4 of 6 plugins."""
     env = {**worker_env, "AYON_BUNDLE_NAME": BUNDLE + "\n"}
-    ran = source(core_prefix, env, tmp_path, then=f'"{core_prefix}/bin/ayon" publish "{JOB}" --targets farm')
+    ran = source(core_prefix, env, tmp_path, then=shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH]))
     assert ran.status == 1 and "addon sync failed" in ran.errors[-1] and "is not valid" in ran.errors[-1]
 
 

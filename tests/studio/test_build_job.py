@@ -19,7 +19,7 @@ NETWORK = pytest.mark.network  # pin resolves with uv; the builds fetch wheels
 SECOND = "0.2.0-sample.2"
 
 
-def two_bundles(tmp_path: Path) -> tuple[Path, Path]:
+def two_bundles(tmp_path: Path, channel: str) -> tuple[Path, Path]:
     """The sample bundle and a second one whose deadline_cloud addon is another version (so it
     gets its own package), with a component config that finds both versions."""
     addons = tmp_path / "addons"
@@ -32,6 +32,7 @@ def two_bundles(tmp_path: Path) -> tuple[Path, Path]:
     config["addons"]["core"]["source"]["path"] = str(EXAMPLES / "addons" / "sample-ayon-core")
     config["addons"]["deadline_cloud"]["source"]["path"] = str(addons / "deadline_cloud-{version}")
     config["conda_names"] = str(REPO / "recipe" / "conda-forge-names.yaml")
+    config["channels"] = [channel]  # pin proves the compiled run requirement here (conda-forge is out of reach)
     config_path = tmp_path / "components.yaml"
     YAML().dump(config, config_path)
 
@@ -59,7 +60,7 @@ def repodata(moto_s3, bucket: str) -> dict:
 @NETWORK
 def test_build_job_releases_each_bundle_in_its_task_and_a_rerun_builds_nothing(
         moto_s3, sync_channel, worker, tmp_path: Path):
-    bundles, config = two_bundles(tmp_path)
+    bundles, config = two_bundles(tmp_path, sync_channel)
     bucket = moto_s3.new_bucket("studio-conda")
     values = {"Channel": f"s3://{bucket}/ayon", "BundlesDir": bundles, "ComponentConfig": config,
               "VerifyChannels": sync_channel, "EndpointUrl": moto_s3.endpoint_url, "ParallelTasks": 2}
@@ -119,7 +120,7 @@ def test_parallel_releases_of_one_core_version_keep_the_first_core_package(sync_
     The one published second keeps the first's core package instead of failing."""
     import ayon_conda.release as releasing
 
-    bundles, config = two_bundles(tmp_path)
+    bundles, config = two_bundles(tmp_path, sync_channel)
     channel = tmp_path / "channel"
     common = ["--config", config, "--channel", channel, "--verify-channel", sync_channel, "--json"]
     first = json_out(run_cli("release", bundles / "a-sample.json", *common))

@@ -17,9 +17,10 @@ from pathlib import Path
 import pytest
 import yaml
 from ayon_publish_submit.submission import queue_parameters
-from conftest import EXAMPLES, SAMPLE_BUNDLE, SAMPLE_CONFIG, run_cli
+from conftest import SAMPLE_BUNDLE, SAMPLE_CONFIG, run_cli
 from support import openjd
 from support.openjd import BUILD_JOB, CHECK_JOB, QUEUE_ENV, TEST_JOBS, AwsProfile, session_env
+from support.sample_publish import FOLDER, PROJECT, RENDER, TASK, USER, assert_published, publish_env, running_site
 from support.vermin import python_3_9_violations
 
 NETWORK = pytest.mark.network  # the sample packages are built from PyPI wheels; pip installs py-rattler
@@ -266,8 +267,7 @@ def test_core_package_syncs_the_addons_on_activation_and_publishes(
             "--endpoint-url", moto_s3.endpoint_url, "--exclude", "maya", "--exclude", "applications", "-q")
     cache, addons_cache = tmp_path / "node-cache", tmp_path / "addons-cache"
     env = {**worker, "DEADLINE_JA_S3_BUCKET": ja_bucket, "DEADLINE_JA_ROOT_PREFIX": "queue-root",
-           "AYON_BUNDLE_NAME": BUNDLE["name"], "AYON_ADDONS_CACHE_DIR": str(addons_cache),
-           "AYON_SAMPLE_REPORT_DIR": str(tmp_path / "report")}
+           "AYON_BUNDLE_NAME": BUNDLE["name"], "AYON_ADDONS_CACHE_DIR": str(addons_cache)}
     full = queue_parameters(BUNDLE, f"{channel} {sync_channel}", endpoint_url=moto_s3.endpoint_url)
     assert openjd.run(SHOW_ENV, params(full["CondaPackages"], full["CondaChannels"], cache), env).returncode == 0
 
@@ -276,14 +276,16 @@ def test_core_package_syncs_the_addons_on_activation_and_publishes(
     run_cli("publish", sample_core_package, *publish)
     core = queue_parameters(BUNDLE, f"{channel} {sync_channel}", endpoint_url=moto_s3.endpoint_url,
                             name="ayon-publish-core", bake=["core"])
-    result = openjd.run(PUBLISH, {**params(core["CondaPackages"], core["CondaChannels"], cache),
-                                  "PublishJob": EXAMPLES / "publish" / "sample-job.json"}, env)
-    assert result.returncode == 0, result.stdout
+    with running_site(tmp_path / "projects") as site:
+        job = {**params(core["CondaPackages"], core["CondaChannels"], cache), "ProjectName": PROJECT,
+               "FolderPath": FOLDER, "TaskName": TASK, "UserName": USER, "OutputPath": RENDER}
+        result = openjd.run(PUBLISH, job, {**env, **publish_env(site, {})})
+        assert result.returncode == 0, result.stdout
+        assert_published(site, tmp_path / "projects")  # through a plugin of the synced deadline_cloud addon
     assert "Not solvable with the cached index; fetching the index again" in result.stdout
     assert "synced bundle sample-bundle-1" in result.stdout  # the activate.d script's own report, not dropped
     assert f'openjd_env: "AYON_ADDONS_DIR={addons_cache / "addons"}"' in result.stdout
-    assert "Published 3 instance(s)" in result.stdout  # a plugin of the synced deadline_cloud addon ran
-    assert (tmp_path / "report" / "publish-report.json").is_file()
+    assert f"Published renderBeauty v001 to '{PROJECT}' {FOLDER}" in result.stdout
 
 
 @NETWORK

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import error_line, json_out, run_cli
-from support.ayon_server import AyonStandIn, make_bundle, project_bundle, project_bundle_name
+from ayon_conda.dev.ayon_standin import AyonStandIn, make_bundle, project_bundle, project_bundle_name
 
 PROD = {"core": "1.9.0", "deadline_cloud": "0.2.0", "maya": "0.4.10"}
 

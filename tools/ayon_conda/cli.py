@@ -219,14 +219,16 @@ def main() -> None:
     """Pin, build, verify and publish the ayon-publish conda package.
 
     \b
-    The flow for one AYON bundle; from the repository root the sample runs as shown:
-      ayon-conda pin examples/bundles/sample.json -o sample.lock.json
-      ayon-conda build sample.lock.json -o dist
+    The flow for one AYON bundle; from the repository root the sample runs as shown
+    (without conda-forge: its compiled run requirement is proven against the local channel):
+      ayon-conda pin examples/bundles/sample.json -o sample.lock.json --skip-run-check
       ayon-conda local-channel ./local-channel --lock sample.lock.json
+      ayon-conda pin examples/bundles/sample.json -o sample.lock.json --channel ./local-channel
+      ayon-conda build sample.lock.json -o dist
       ayon-conda verify dist/noarch/ayon-publish-[0-9]*.conda --channel ./local-channel
       ayon-conda publish dist/noarch/*.conda --channel ./channel
     Or all four at once (nothing is built when the bundle's package is there):
-      ayon-conda release examples/bundles/sample.json --channel ./channel --verify-channel ./local-channel
+      ayon-conda release examples/bundles/sample.json --channel ./channel --verify-channel ./local-channel --skip-run-check
     For real bundles, verify with --channel conda-forge and publish to s3://bucket/prefix.
     'ayon-conda doctor' shows the config, cache, channels, AWS and AYON server in use.
     """
@@ -313,7 +315,7 @@ def _backend_option(func: Callable) -> Callable:
               help="rattler-build/conda-build: channel for the build and test environments. Repeatable. [default: conda-forge]")
 @click.option("--compression-level", type=click.IntRange(1, 22), default=None, metavar="1-22",
               help="native backend: zstd level of the packages (part of their bytes: keep it for identical "
-              "rebuilds). [default: 12, fast; conda's usual is 19]")
+              "rebuilds). [default: 6, fast; conda's usual is 19]")
 @_offline_options
 @_server_option
 @_command

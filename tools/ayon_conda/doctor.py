@@ -191,11 +191,11 @@ def _version(distribution: str) -> str | None:
 
 def tool_checks() -> list[Check]:
     from ayon_conda.build import BACKEND_NAMES
-    from ayon_conda.build.backends import BACKENDS
+    from ayon_conda.build.backends import backend_class
 
     checks = []
     for name in BACKEND_NAMES:
-        backend = BACKENDS[name]
+        backend = backend_class(name)
         tool = getattr(backend, "tool", None)
         if tool is None:
             checks.append(Check(f"backend {name}", OK, "built in (needs PyPI, or a wheelhouse)"))

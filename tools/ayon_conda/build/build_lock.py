@@ -18,7 +18,7 @@ from typing import Protocol
 from ayon_conda.build.conda_archive import ZSTD_LEVEL
 from ayon_conda.build.lock_packages import Package, packages
 from ayon_conda.build.stage import StagedTree, inside, stage
-from ayon_conda.build.vendored_wheels import fetch_wheels
+from ayon_conda.build.vendor_tree import vendor_tree
 from ayon_conda.cache import sha256_file
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.addon_sources import AyonServer, Sources
@@ -68,25 +68,26 @@ class Backend(Protocol):
 
 
 def fetch_and_stage(
-    package: Package, site_packages: Path, options: BuildOptions, prefix: Path | None = None,
-    vendor_from: Path | None = None,
+    package: Package, site_packages: Path, options: BuildOptions, prefix: Path | None = None, *,
+    sources: Sources | None = None, link: bool = False,
 ) -> tuple[StagedTree, dict[str, AddonMeta]]:
     """Fetch every source and wheel of ``package`` (checked against its sha256) and stage them.
 
-    ``vendor_from``: the lock's vendored tree as this build already installed it for another
-    package (linked instead of unpacking the wheels again).
+    ``sources``: one for every package of a build, so each source is opened (and checked) once;
+    ``link``: see :func:`ayon_conda.build.stage.stage`.
     """
     progress, lock = options.progress, package.lock
-    sources = Sources(progress, offline=options.offline, server=options.server, wheelhouse=options.wheelhouse, cache=options.cache)
+    if sources is None:
+        sources = Sources(progress, offline=options.offline, server=options.server, wheelhouse=options.wheelhouse,
+                          cache=options.cache)
     trees = {}
     for addon in package.addons:
         progress.step(f"Addon {addon.name} {addon.version} ({addon.source.kind})")
         trees[addon.name] = sources.open(addon)
-    wheels = {}
-    if package.vendored and vendor_from is None:
-        progress.step(f"Wheels: {len(lock.vendored)} vendored distributions")
-        wheels = fetch_wheels(lock, progress, wheelhouse=options.wheelhouse, offline=options.offline, cache=options.cache)
-    tree = stage(package, trees, wheels, site_packages, prefix, vendor_from)
+    with tempfile.TemporaryDirectory(prefix="ayon-conda-vendor-") as scratch:
+        vendor = vendor_tree(lock, progress, Path(scratch), wheelhouse=options.wheelhouse, offline=options.offline,
+                             cache=options.cache) if package.vendored else None
+        tree = stage(package, trees, vendor, site_packages, prefix, link=link)
     return tree, {name: addon_meta(path) for name, path in trees.items()}
 
 

@@ -29,8 +29,9 @@ from ayon_publish_submit.pin_scheme import CORE_ADDON, Pin
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.lock import Lock, LockedAddon
 
-#: Modules of ``recipe/ayon_publish`` in every package: the ``ayon`` bootstrap.
-BOOTSTRAP_MODULES = ("__init__.py", "__main__.py", "bootstrap.py")
+#: Modules of ``recipe/ayon_publish`` in every package: the ``ayon`` bootstrap, its server check
+#: and its self-check.
+BOOTSTRAP_MODULES = ("__init__.py", "__main__.py", "bootstrap.py", "preflight.py", "self_check.py")
 #: Modules the worker-side addon sync adds (imported by the activation scripts).
 SYNC_MODULES = ("addon_store.py", "addon_sync.py", "file_lock.py", "names.py", "safe_archive.py", "shell_env.py")
 #: The sync's S3 client; 1.28 is the oldest boto3 that reads AWS_ENDPOINT_URL itself.

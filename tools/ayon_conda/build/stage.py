@@ -8,6 +8,7 @@ lock (:mod:`ayon_conda.build.lock_packages`); layout, inside ``site-packages/ayo
     __init__.py, bootstrap.py, __main__.py   the ``ayon`` entry point (recipe/ayon_publish)
     addon_sync.py, ...                       ayon-publish-core: the worker-side addon sync
     build_info.json                          what was baked, for ``ayon --version``
+    launcher/version.py                      ``AYON_ROOT``: the launcher version ayon-core reads
     vendor/                                  the pure-Python wheels of the lock
     addons/{name}_{version}/{client_dir}/    the baked addons, in AYON's layout
 
@@ -16,11 +17,8 @@ and, for ayon-publish-core, beside site-packages in the prefix::
     etc/conda/activate.d/ayon-publish-core.{sh,bat,ps1}     (from recipe/activation/)
     etc/conda/deactivate.d/ayon-publish-core.{sh,bat,ps1}
 
-Wheels are unpacked with pypa/installer (console scripts and data files of vendored libraries
-are not shipped: they would land outside the private directory). Each ``*.dist-info/INSTALLER``
-says ``conda``: rattler-build rewrites every such file in a package to ``conda\n`` without
-touching ``RECORD``, so writing those bytes here keeps each ``RECORD`` true, and the payload the
-same, whichever backend packages the tree (and a conda installer is what installs them).
+The vendored wheels come unpacked (:mod:`ayon_conda.build.vendor_tree`): staging only links or
+copies them.
 """
 
 from __future__ import annotations
@@ -34,11 +32,9 @@ from pathlib import Path
 
 from ayon_publish import names
 from ayon_publish.addon_store import addon_dir_name
-from installer import install
-from installer.destinations import SchemeDictionaryDestination
-from installer.sources import WheelFile
 
 from ayon_conda.build.lock_packages import Package
+from ayon_conda.build.vendor_tree import link_tree
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.addon_tree import client_package_dir
 from ayon_conda.pin.headless import check_requirements, check_vendor_dir
@@ -66,10 +62,12 @@ class StagedTree:
         return self.package_dir / "addons"
 
 
-def inside(root: Path, *parts: str, origin: str) -> Path:
+def inside(root: Path, *parts: str, origin: str, resolve: bool = True) -> Path:
     """``root/parts...``, refused unless each part is one plain name and the result stays under
     ``root`` with symlinks resolved: whatever the names were checked for where they came in,
-    staging and rendering never write outside their root.
+    staging and rendering never write outside their root. ``resolve=False`` skips resolving
+    symlinks (a few syscalls a file): only for files under a root that this code made and checked,
+    in which nothing made a link.
 
     >>> inside(Path("/out"), "core_1.9.0", "ayon_core", origin="addon core")
     PosixPath('/out/core_1.9.0/ayon_core')
@@ -80,7 +78,7 @@ def inside(root: Path, *parts: str, origin: str) -> Path:
     """
     target = root.joinpath(*parts)
     plain = all(p and p not in (".", "..") and "/" not in p and "\\" not in p and "\0" not in p for p in parts)
-    if not plain or not target.resolve().is_relative_to(root.resolve()):
+    if not plain or (resolve and not target.resolve().is_relative_to(root.resolve())):
         raise AyonCondaError(origin, f"{names.shown('/'.join(parts))} would be written outside {root}",
                              "check the names in the lock (pin again) and that the output holds no symlinks")
     return target
@@ -96,6 +94,8 @@ def build_info(package: Package) -> dict:
             for a in package.addons
         },
         "vendored": {d.name: d.version for d in lock.vendored},
+        # the AYON launcher the package stands in for: the bundle's installer version
+        "launcher": {"version": str(lock.bundle.get("installerVersion") or pin.version)},
     }
 
 
@@ -105,32 +105,34 @@ def _shipped_source_dir() -> Path:
     return Path(ayon_publish.__file__).resolve().parent
 
 
-#: The ``*.dist-info/INSTALLER`` of every vendored distribution (what rattler-build writes there).
-INSTALLER = b"conda\n"
-
-
-def install_wheel(wheel: Path, vendor: Path, scratch: Path) -> None:
-    """Unpack a wheel's importable files into ``vendor`` (scripts, headers and data go to ``scratch``)."""
-    discard = {key: str(scratch / key) for key in ("headers", "scripts", "data")}
-    destination = SchemeDictionaryDestination(
-        scheme_dict={"purelib": str(vendor), "platlib": str(vendor), **discard},
-        interpreter="python",
-        script_kind="posix",
-        bytecode_optimization_levels=(),
-    )
-    with WheelFile.open(wheel) as source:
-        install(source, destination, additional_metadata={"INSTALLER": INSTALLER})
+def _copy(src: Path, dst: Path, link: bool) -> None:
+    """A link or a copy; either way the file keeps its executable bit (the archive keeps only
+    that of a file's mode), so linked and copied trees archive alike."""
+    if link:
+        try:
+            os.link(src, dst)
+            return
+        except OSError:
+            pass  # another file system: copy
+    shutil.copy(src, dst)
 
 
 def stage(
     package: Package,
     addon_trees: Mapping[str, Path],
-    wheels: Mapping[str, Path],
+    vendor: Path | None,
     site_packages: Path,
     prefix: Path | None = None,
-    vendor_from: Path | None = None,
+    *,
+    link: bool = False,
 ) -> StagedTree:
-    """Write ``package``'s files under ``site_packages`` (and ``prefix``) from verified sources and wheels."""
+    """Write ``package``'s files under ``site_packages`` (and ``prefix``) from verified addon trees
+    and the unpacked vendored set (:func:`ayon_conda.build.vendor_tree.vendor_tree`).
+
+    ``link``: hard-link the addon and vendored files instead of copying them; only for a tree
+    that nothing writes to before it is archived (the native backend's), since the links share
+    their bytes with the cache.
+    """
     lock = package.lock
     check_requirements(str(lock.path), [d.name for d in lock.vendored], [r.conda_name for r in lock.conda_requirements])
     scripts = package.activation_scripts()
@@ -142,27 +144,23 @@ def stage(
     shipped = _shipped_source_dir()
     for name in package.modules:
         shutil.copyfile(shipped / name, tree.package_dir / name)
-    (tree.package_dir / "build_info.json").write_text(
-        json.dumps(build_info(package), indent=2, sort_keys=True) + "\n", encoding="utf-8"
-    )
+    info = build_info(package)
+    (tree.package_dir / "build_info.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    launcher = tree.package_dir / "launcher"
+    launcher.mkdir(exist_ok=True)
+    (launcher / "version.py").write_text(f"__version__ = {info['launcher']['version']!r}\n", encoding="utf-8")
     for rel, source in scripts.items():
         target = inside(tree.prefix, *rel.split("/"), origin=package.name)
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(source, target)
 
-    if package.vendored and vendor_from is not None:
-        # the lock's wheels, installed for another package of the same build: link, don't unpack again
-        shutil.copytree(vendor_from, tree.vendor_dir, copy_function=os.link)
-    elif package.vendored:
-        tree.vendor_dir.mkdir(exist_ok=True)
-        # The discarded scheme dirs sit beside the vendor dir at a fixed relative place, so the
-        # RECORD files installer writes are the same whatever the staging directory is.
-        scratch = tree.package_dir / ".discard"
-        try:
-            for dist in lock.vendored:
-                install_wheel(wheels[dist.name], tree.vendor_dir, scratch)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
+    if package.vendored:
+        if vendor is None:
+            raise AyonCondaError(package.name, "vendors the lock's wheels, but none were unpacked", "report this as a bug")
+        if link:
+            link_tree(vendor, tree.vendor_dir)
+        else:
+            shutil.copytree(vendor, tree.vendor_dir)
         check_vendor_dir(tree.vendor_dir)
 
     for addon in package.addons:
@@ -172,7 +170,7 @@ def stage(
         for rel, path in iter_tree(src, origin):
             if addon.leaves_out(rel.as_posix()):
                 continue
-            target = inside(dst, *rel.parts, origin=origin)
+            target = inside(dst, *rel.parts, origin=origin, resolve=False)  # dst was checked, then made here
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(path, target)
+            _copy(path, target, link)
     return tree

@@ -19,8 +19,8 @@ import sysconfig
 import tempfile
 from pathlib import Path
 
-from ayon_conda.build.conda_archive import write_conda
-from ayon_conda.build.conda_metadata import package_files, paths_json
+from ayon_conda.build.conda_archive import payload_files, write_conda
+from ayon_conda.build.conda_metadata import paths_json
 from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN
 
 BUILD = "local_interpreter_0"
@@ -51,7 +51,7 @@ def _stage(root: Path) -> None:
     site = root / "lib" / f"python{short}" / "site-packages"
     site.mkdir(parents=True)
     (site / "README.local-interpreter").write_text("python made from a local interpreter by ayon_conda.dev\n")
-    files = package_files(root)
+    files = payload_files(root)
     info = root / "info"
     info.mkdir()
     index = {

@@ -11,8 +11,8 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from ayon_conda.build.conda_archive import write_conda
-from ayon_conda.build.conda_metadata import package_files, paths_json
+from ayon_conda.build.conda_archive import payload_files, write_conda
+from ayon_conda.build.conda_metadata import paths_json
 
 EPOCH = 315532800
 
@@ -33,7 +33,7 @@ def make_package(directory: Path, name: str, version: str = "1.0", build_number:
         share = root / "share" / name
         share.mkdir(parents=True)
         (share / "README").write_text(f"{stem}\n{payload}", encoding="utf-8")
-        files = package_files(root)
+        files = payload_files(root)
         info = root / "info"
         info.mkdir()
         index = {"name": name, "version": version, "build": build, "build_number": build_number,

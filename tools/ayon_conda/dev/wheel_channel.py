@@ -6,7 +6,7 @@ project's CI, an offline demo, ``ayon-conda local-channel``), this makes them an
 dependencies from PyPI wheels with the pipeline's own parts: the resolver (uv, through
 :func:`ayon_conda.pin.python_deps.run_uv_lock`, for this interpreter's platform and Python
 minor), the sha256-checked download cache (:func:`ayon_conda.build.vendored_wheels.wheel_for`),
-pypa/installer (:func:`ayon_conda.build.stage.install_wheel`) and the package writer
+pypa/installer (:func:`ayon_conda.build.vendor_tree.install_wheel`) and the package writer
 (:func:`ayon_conda.build.conda_metadata.write_info_files`,
 :func:`ayon_conda.build.conda_archive.write_conda`).
 
@@ -40,7 +40,7 @@ from packaging.utils import parse_wheel_filename
 
 from ayon_conda.build.conda_archive import write_conda
 from ayon_conda.build.conda_metadata import write_info_files
-from ayon_conda.build.stage import install_wheel
+from ayon_conda.build.vendor_tree import install_wheel
 from ayon_conda.build.vendored_wheels import wheel_for
 from ayon_conda.dev.python_channel import current_subdir
 from ayon_conda.errors import AyonCondaError

@@ -91,6 +91,7 @@ class Sources:
         self.server = server
         self.cache = cache or cache_dir()
         self._connection = None
+        self._opened: dict[tuple[str, ...], Path] = {}  # checked trees: each source is checked once
 
     # -- pin: configured source -> (locked source, tree) ----------------------------------------
     def pin(self, addon: AddonConfig, version: str) -> tuple[AddonSource, Path]:
@@ -131,7 +132,14 @@ class Sources:
         return archive
 
     def open(self, addon: LockedAddon) -> Path:
-        """The verified addon tree of a locked source."""
+        """The verified addon tree of a locked source (checked once per source)."""
+        src = addon.source
+        key = (addon.name, addon.version, src.kind, src.location, src.sha256, src.strip or "")
+        if key not in self._opened:
+            self._opened[key] = self._open(addon)
+        return self._opened[key]
+
+    def _open(self, addon: LockedAddon) -> Path:
         src = addon.source
         origin = f"addon {addon.name} {addon.version} ({src.location})"
         archive = self.archive(addon)

@@ -8,18 +8,30 @@ Constructing a backend checks that its tool is on PATH.
 
 from __future__ import annotations
 
-from ayon_conda.build.backends.conda_build import CondaBuildBackend
-from ayon_conda.build.backends.native import NativeBackend
-from ayon_conda.build.backends.rattler_build import RattlerBuildBackend
+import importlib
+
+from ayon_conda.build import BACKEND_NAMES
 from ayon_conda.build.build_lock import Backend
 from ayon_conda.errors import AyonCondaError
 
-BACKENDS: dict[str, type] = {b.name: b for b in (NativeBackend, RattlerBuildBackend, CondaBuildBackend)}
+#: Backend name -> "module:class", imported when chosen: the tool backends pull in the recipe
+#: renderer (ruamel.yaml and more), which a native build never needs.
+BACKENDS = {
+    "native": "ayon_conda.build.backends.native:NativeBackend",
+    "rattler-build": "ayon_conda.build.backends.rattler_build:RattlerBuildBackend",
+    "conda-build": "ayon_conda.build.backends.conda_build:CondaBuildBackend",
+}
+
+
+def backend_class(name: str) -> type:
+    """The class of the backend called ``name`` (one of :data:`ayon_conda.build.BACKEND_NAMES`)."""
+    where = BACKENDS.get(name)
+    if where is None:
+        raise AyonCondaError(name, "unknown backend", f"choose one of: {', '.join(BACKEND_NAMES)}")
+    module, _, cls = where.partition(":")
+    return getattr(importlib.import_module(module), cls)
 
 
 def get_backend(name: str) -> Backend:
-    """The backend called ``name`` (one of :data:`ayon_conda.build.BACKEND_NAMES`), its tool checked."""
-    backend = BACKENDS.get(name)
-    if backend is None:
-        raise AyonCondaError(name, "unknown backend", f"choose one of: {', '.join(sorted(BACKENDS))}")
-    return backend()
+    """The backend called ``name``, its tool checked."""
+    return backend_class(name)()

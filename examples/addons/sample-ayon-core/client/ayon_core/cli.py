@@ -1,20 +1,25 @@
 """The ``ayon`` command line of the SAMPLE core addon (not AYON code).
 
-Shaped like the real ``ayon_core.cli``: a click group ``main_cli`` with a
-``publish`` command and an ``addon`` group (alias ``module``) that loaded
-addons extend with their own commands. Nothing here connects to a server.
+Shaped like the real ``ayon_core.cli``: ``main()`` connects to the AYON server
+(``initialize_ayon_connection``: ``AYON_SERVER_URL``, ``AYON_API_KEY``) *before* it parses any
+argument, sets the studio's environment from the ``core`` settings, loads the bundle's addons
+(see ``ayon_core.addon.base``) and lets them add commands to the ``addon`` group (alias
+``module``); then the click group ``main_cli`` runs ``publish PATH``, ``addon ...`` or
+``tray``. An exception that escapes a command prints "!!! AYON crashed:" with its traceback
+and exits 1, as the real one does.
 """
 from __future__ import annotations
 
 import os
 import sys
 import traceback
-from typing import Optional, Sequence
+from typing import Optional
 
 import click
 
 from ayon_core.addon import AddonsManager
-from ayon_core.lib import Logger, is_headless_mode_enabled
+from ayon_core.lib import Logger, initialize_ayon_connection, is_headless_mode_enabled
+from ayon_core.settings import get_general_environments
 
 
 class AliasedGroup(click.Group):
@@ -33,10 +38,12 @@ class AliasedGroup(click.Group):
 
 @click.group(cls=AliasedGroup, invoke_without_command=True)
 @click.pass_context
+@click.option("--use-staging", is_flag=True, expose_value=False, help="use staging variants")
+@click.option("--debug", is_flag=True, expose_value=False, help="Enable debug")
 def main_cli(ctx: click.Context) -> None:
-    """AYON (SAMPLE core addon) command line.
+    """AYON is main command serving as entry point to pipeline system.
 
-    It wraps the commands of the core and of the loaded addons.
+    It wraps different commands together.
     """
     if ctx.invoked_subcommand is None:
         if is_headless_mode_enabled():
@@ -47,22 +54,17 @@ def main_cli(ctx: click.Context) -> None:
 
 @main_cli.command()
 def tray() -> None:
-    """Launch the AYON tray (not part of this sample)."""
-    try:
-        from ayon_core.tools.utils import get_qt_app  # noqa: PLC0415 - Qt only on demand
+    """Launch AYON tray (needs Qt; not part of the sample)."""
+    from ayon_core.tools.utils import get_qt_app  # noqa: PLC0415 - Qt only on demand
 
-        get_qt_app()
-    except ImportError as exc:
-        raise click.ClickException(
-            f"The tray needs Qt ({exc}). Set AYON_HEADLESS_MODE=1 on workers."
-        ) from exc
+    get_qt_app()
     raise click.ClickException("The sample core addon has no tray.")
 
 
 @main_cli.group(help="Run command line arguments of AYON addons")
 @click.pass_context
 def addon(ctx: click.Context) -> None:
-    """Addon specific commands, added by the loaded addons."""
+    """Addon specific commands created dynamically."""
 
 
 main_cli.set_alias("addon", "module")
@@ -73,18 +75,23 @@ main_cli.set_alias("addon", "module")
 @click.argument("path", required=True)
 @click.option("-t", "--targets", help="Targets", default=None, multiple=True)
 def publish(ctx: click.Context, path: str, targets: tuple[str, ...]) -> None:
-    """Start CLI publishing of the job JSON at PATH."""
-    from ayon_core.pipeline.publish import publish_from_json  # noqa: PLC0415
+    """Start CLI publishing.
 
-    obj = ctx.obj or {}
-    manager = obj.get("addons_manager") or AddonsManager()
-    context = publish_from_json(path, targets=targets, addons_manager=manager)
-    click.echo(f"Published {len(context)} instance(s) from {path}")
+    Publish collects json from path provided as an argument.
+    """
+    from ayon_core.pipeline.publish import main_cli_publish  # noqa: PLC0415
+
+    main_cli_publish(path, list(targets), ctx.obj["addons_manager"])
+
+
+def _set_global_environments() -> None:
+    """The studio's environment (core settings), without replacing what is set."""
+    for key, value in get_general_environments().items():
+        os.environ.setdefault(key, str(value))
 
 
 def _set_addons_environments(addons_manager: AddonsManager) -> None:
-    env = addons_manager.collect_global_environments()
-    for key, value in env.items():
+    for key, value in addons_manager.collect_global_environments().items():
         os.environ.setdefault(key, value)
 
 
@@ -95,27 +102,19 @@ def _add_addons(addons_manager: AddonsManager) -> None:
         try:
             addon_obj.cli(addon)
         except Exception:  # noqa: BLE001
-            log.warning("Failed to add cli command for addon '%s'", addon_obj.name, exc_info=True)
+            log.warning('Failed to add cli command for module "%s"', addon_obj.name, exc_info=True)
 
 
-def main(args: Optional[Sequence[str]] = None) -> None:
-    """Entry point: ``ayon [COMMAND] ...``; ``args`` defaults to ``sys.argv[1:]``."""
-    if args is None:
-        args = sys.argv[1:]
-    try:
-        addons_manager = AddonsManager()
-    except RuntimeError as exc:
-        print(f"!!! AYON: {exc}", file=sys.stderr)
-        sys.exit(1)
+def main(*args, **kwargs) -> None:
+    """Entry point: ``ayon [COMMAND] ...`` with ``sys.argv``."""
+    initialize_ayon_connection()
+    _set_global_environments()
+    addons_manager = AddonsManager()
     _set_addons_environments(addons_manager)
     _add_addons(addons_manager)
     try:
-        main_cli(
-            args=list(args),
-            prog_name="ayon",
-            obj={"addons_manager": addons_manager},
-        )
+        main_cli(prog_name="ayon", obj={"addons_manager": addons_manager}, args=sys.argv[1:])
     except Exception:  # noqa: BLE001
-        print("!!! AYON crashed:", file=sys.stderr)
+        print("!!! AYON crashed:")
         traceback.print_exc()
         sys.exit(1)

@@ -1,4 +1,5 @@
-"""Addon API of the SAMPLE core addon (not AYON code)."""
-from .base import AddonsManager, AYONAddon, IPluginPaths
+"""Addon API of the SAMPLE core addon (not AYON code), with real ``ayon_core.addon``'s names."""
+from .base import AddonsManager, AYONAddon, load_addons
+from .interfaces import IPluginPaths
 
-__all__ = ("AddonsManager", "AYONAddon", "IPluginPaths")
+__all__ = ("AddonsManager", "AYONAddon", "IPluginPaths", "load_addons")

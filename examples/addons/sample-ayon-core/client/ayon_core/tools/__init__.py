@@ -1,5 +1,6 @@
-"""UI tools of the SAMPLE core addon (not AYON code).
+"""UI tools of the SAMPLE core addon (not AYON code): everything here needs Qt.
 
-Like the real ``ayon_core.tools``, everything here may need Qt. Qt is only
-imported inside functions, so the headless publish path never imports it.
+Like real ``ayon_core.tools``, the packages below import ``qtpy`` at module level. The headless
+publish path must never import them; a publish plugin that does (``validate_file_saved.py``)
+is dropped from plugin discovery on a worker without Qt.
 """

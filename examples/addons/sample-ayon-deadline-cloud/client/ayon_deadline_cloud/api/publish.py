@@ -1,38 +1,56 @@
-"""Publishing of Deadline Cloud job output, SAMPLE stand-in (not AYON code)."""
+"""Publishing of Deadline Cloud job output, SAMPLE stand-in (not AYON code).
+
+Shaped like ``publish_content`` of ynput/ayon-deadline-cloud: the service user acts as the
+submitter, folder and task are checked with ayon_api, a pyblish context is filled
+(``hostName`` "workflow", ``projectName``, ``folderPath``, ``outputPath``, ``taskName``,
+``sourceFile``), host "shell" is registered, ``install_ayon_plugins()`` and
+``publish_plugins_discover()`` find the plugins and ``pyblish.util.publish_iter`` runs them,
+stopping at the first error. It uses only APIs that real ayon-core 1.9.x has.
+
+Where it differs from the real addon, so that real ayon-core 1.9.x integrates the output:
+it sets ``task`` next to ``taskName`` (ayon-core's collectors read ``context.data["task"]``),
+sets ``AYON_PROJECT_NAME`` so that the project's settings apply to the plugins, checks that
+the submitting user and the project exist and that ``path`` has files (for one-line errors), and fails when no new version
+was integrated, so that a publish never exits 0 without one. (The real
+collector is a "farm" target plugin, but the real ``publish_content`` registers no target; the
+sample's collector runs for the default target, and registering "farm" would also run
+ayon-core's ``CollectRenderedFiles``, which needs a farm job's ``AYON_PUBLISH_DATA``.)
+"""
 from __future__ import annotations
 
 import contextlib
 import os
-from typing import TYPE_CHECKING, Optional
+from typing import Optional
 
 import ayon_api
 import pyblish.api
-from ayon_core.lib import Logger, get_local_site_id
+import pyblish.util
 from ayon_core.pipeline import install_ayon_plugins
-from ayon_core.pipeline.publish import publish_plugins_discover, run_publish
-
-if TYPE_CHECKING:
-    from ayon_core.addon import AddonsManager
-
-PUBLISH_PLUGINS_DIR = os.path.join(
-    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "plugins", "publish"
-)
+from ayon_core.pipeline.publish import publish_plugins_discover
 
 
-def _check_server_context(
-    project_name: str, folder_path: str, task_name: Optional[str], user_name: str
-) -> None:
-    """Check that the folder (and task) exist on the AYON server."""
-    con = ayon_api.get_server_api_connection()
-    # Only works when the connection uses a service user.
-    with contextlib.suppress(ValueError):
-        con.set_default_service_username(user_name)
+class PublishFailedError(RuntimeError):
+    """A publish plugin failed, or nothing was integrated."""
 
-    folder_entity = ayon_api.get_folder_by_path(project_name, folder_path)
+
+def _check_context(project_name: str, folder_path: str, task_name: Optional[str]) -> None:
+    """Raise ValueError naming the project, folder or task that does not exist."""
+    if not ayon_api.get_project(project_name):
+        raise ValueError(f"Unable to find project '{project_name}'.")
+    folder_entity = ayon_api.get_folder_by_path(
+        project_name=project_name,
+        folder_path=folder_path,
+    )
     if not folder_entity:
-        raise ValueError(f"Unable to find folder '{folder_path}' in project '{project_name}'.")
+        raise ValueError(
+            f"Unable to find folder '{folder_path}' in project '{project_name}'."
+        )
     if task_name:
-        task_entity = ayon_api.get_task_by_name(project_name, folder_entity["id"], task_name)
+        task_entity = ayon_api.get_task_by_name(
+            project_name=project_name,
+            folder_id=folder_entity["id"],
+            task_name=task_name,
+        )
         if not task_entity:
             raise ValueError(
                 f"Unable to find task '{task_name}' in folder '{folder_path}' "
@@ -40,7 +58,16 @@ def _check_server_context(
             )
 
 
-def publish_content(
+def _failure_line(result: dict) -> str:
+    plugin = result.get("plugin")
+    instance = result.get("instance")
+    where = getattr(plugin, "__name__", str(plugin))
+    if instance is not None:
+        where += f" (instance '{instance}')"
+    return f"Publish failed in {where}: {result['error']}"
+
+
+def publish_content(  # noqa: PLR0913 - the command's options, as in the real addon
     path: str,
     project_name: str,
     folder_path: str,
@@ -49,45 +76,58 @@ def publish_content(
     host_name: Optional[str] = None,
     source_file: Optional[str] = None,
     product_base_type: str = "render",
-    addons_manager: Optional[AddonsManager] = None,
 ) -> pyblish.api.Context:
     """Publish the files of a Deadline Cloud job's output directory ``path``.
 
-    Raises:
-        ValueError: The folder or task does not exist on the server.
-        RuntimeError: A publish plugin failed.
-    """
-    log = Logger.get_logger("deadline_cloud.publish")
+    Returns the pyblish context; every integrated instance has ``versionEntity``.
 
-    if os.getenv("AYON_SERVER_URL"):
-        _check_server_context(project_name, folder_path, task_name, user_name)
-    else:
-        log.info(
-            "AYON_SERVER_URL is not set: skipping the server check of folder '%s' "
-            "(offline sample publish)", folder_path,
-        )
+    Raises:
+        ValueError: The user, project, folder or task does not exist on the server, or
+            ``path`` has no files.
+        PublishFailedError: A publish plugin failed, or no version was integrated.
+    """
+    # Make the service user act as the submitter (works only with a service key;
+    # ayon-python-api raises ValueError otherwise). The user must exist: AYON answers every
+    # request that acts as an unknown user with 500.
+    if ayon_api.get(f"users/{user_name}").status_code == 404:
+        raise ValueError(f"Unable to find user '{user_name}' on the AYON server.")
+    con = ayon_api.get_server_api_connection()
+    with contextlib.suppress(ValueError):
+        con.set_default_service_username(user_name)
+
+    _check_context(project_name, folder_path, task_name)
+    if not any(entry.is_file() for entry in os.scandir(path)):
+        raise ValueError(f"Nothing to publish: '{path}' has no files.")
 
     context = pyblish.api.Context()
-    context.data["hostName"] = host_name or "shell"
+    context.data["hostName"] = host_name or "workflow"
     context.data["projectName"] = project_name
     context.data["folderPath"] = folder_path
     context.data["outputPath"] = os.path.abspath(path)
-    context.data["userName"] = user_name
     context.data["productBaseType"] = product_base_type
-    context.data["siteId"] = get_local_site_id()
     if task_name:
         context.data["taskName"] = task_name
+        context.data["task"] = task_name
     if source_file:
         context.data["sourceFile"] = os.path.abspath(source_file)
 
+    # ayon-core applies the settings of the project in AYON_PROJECT_NAME to the plugins
+    # (filter_pyblish_plugins); without it they run with the studio's settings.
+    os.environ["AYON_PROJECT_NAME"] = project_name
     pyblish.api.register_host("shell")
-    # The publish plugins of this addon run on the farm.
-    pyblish.api.register_target("farm")
 
-    install_ayon_plugins(addons_manager, context.data["hostName"])
-    # Also works when the addon was imported without AYON_ADDONS_DIR.
-    if os.path.normpath(PUBLISH_PLUGINS_DIR) not in pyblish.api.registered_paths():
-        pyblish.api.register_plugin_path(PUBLISH_PLUGINS_DIR)
+    install_ayon_plugins()
+    discover_result = publish_plugins_discover()
 
-    plugins = publish_plugins_discover().plugins
-    return run_publish(context, plugins)
+    for result in pyblish.util.publish_iter(
+        context=context,
+        plugins=discover_result.plugins,
+    ):
+        if result["error"]:
+            raise PublishFailedError(_failure_line(result))
+
+    if not any(instance.data.get("versionEntity") for instance in context):
+        raise PublishFailedError(
+            f"Nothing was published from '{path}': no instance was integrated."
+        )
+    return context

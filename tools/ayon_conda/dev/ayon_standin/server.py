@@ -1,97 +1,97 @@
-"""A stand-in AYON server for tests: a local HTTP server that the real ``ayon_api`` client talks to.
+"""The AYON stand-in's HTTP side: a local server the real ``ayon_api`` client talks to (dev only).
 
-This is *not* an AYON server. It serves only the REST endpoints that ayon-python-api calls for
-server info, ``users/me``, bundles, addons, addon private files and projects, with the response
-shapes of ynput/ayon-backend, from data the test hands it. Nothing is persisted, nothing can be
-created or changed over HTTP, there is no GraphQL and no settings.
-
-Use it as a context manager and point ``ayon_api`` (or ``ayon-conda pin --server``) at ``url``::
+This is *not* an AYON server. It answers what this project's code and the sample addons ask an
+AYON server, in the shapes ynput/ayon-backend 1.15 answers them (checked against a running
+one), from data given in Python: bundles, addons with their private files and settings,
+projects with their entities, users. It keeps everything in memory.
 
     with AyonStandIn(
         bundles=[make_bundle("prod", {"core": "1.0.0"}, production=True)],
-        addons={"core": {"1.0.0": {"files": addon_private_files(CLIENT_DIR)}}},
-        projects={"Show": {"bundle": {"production": "__project__Show__production"}}},
+        addons={"core": {"1.0.0": {"files": private_files(CLIENT_DIR), "settings": {...}}}},
+        projects={"Show": {"roots": {"work": "/tmp/projects"}}},
     ) as server:
+        server.store.add_folder("Show", "/sh010", "Shot")
         con = ayon_api.ServerAPI(server.url, token=server.api_key, max_retries=1)
         con.get_bundles()["productionBundle"]            # -> "prod"
         assert ("GET", "/api/bundles") in server.requests_seen
 
-What it serves (all JSON unless noted; camelCase keys as AYON sends them):
+What it serves (JSON unless noted; camelCase keys as AYON sends them):
 
-* ``GET /`` -- 200 HTML (AYON serves its web UI there; ``ServerAPI.is_server_available`` only
-  looks at the status code).
+* ``GET /`` -- 200 HTML (``ServerAPI.is_server_available`` only looks at the status code).
 * ``GET /api/info`` -- no authentication needed: ``version`` and ``uptime``; with a valid key
   also ``user``, ``attributes`` and ``sites``. A wrong key is treated as no key (as AYON does).
-* ``GET /api/users/me`` -- the ``user`` dict.
-* ``GET /api/attributes`` -- a small attribute schema (``ayon_api`` reads it to fill the
-  ``attrib`` defaults of a project).
+* ``GET /api/users/me``, ``GET /api/users/{name}`` -- user entities. A service key may act as
+  another user (``X-as-user``, what ``set_default_service_username`` sends); an unknown one
+  makes every request fail with 500, as ayon-backend 1.15 does.
+* ``GET /api/attributes`` -- a small attribute schema.
 * ``GET /api/bundles[?archived=true]`` -- ``{"bundles", "productionBundle", "stagingBundle",
-  "devBundles"}``, the three summary keys derived from the ``isProduction`` / ``isStaging`` /
-  ``isDev`` flags; archived bundles only with ``archived=true``; newest ``createdAt`` first.
+  "devBundles"}``; archived bundles only with ``archived=true``; newest ``createdAt`` first.
 * ``GET /api/addons[?details=1]`` -- ``{"addons": [...]}``; with details every version also has
-  ``clientSourceInfo`` (``[{"type": "server", "filename": "client.zip"}]`` when it has that private
-  file) and ``clientPyproject`` (its private ``pyproject.toml``, parsed), as AYON derives them.
-* ``GET /addons/{name}/{version}/private/{path}`` -- the file's bytes with ``Content-Length``
-  (and ``Range: bytes=N-``). Note: *not* under ``/api``; that is where AYON mounts private addon
-  files and where ``ServerAPI.download_addon_private_file`` asks first (on a 404 it retries once
-  under ``/api/addons/...``, which AYON does not serve either).
-* ``GET /api/projects[?active=..&library=..]`` -- ``{"detail", "count", "projects": [{name, code,
-  active, createdAt, updatedAt}]}``.
-* ``GET /api/projects/{name}`` -- the project entity. A project's bundle override lives where
-  AYON keeps it, in ``data["bundle"] = {"production": <bundle name>, "staging": <bundle name>}``
-  (a variant without an override is absent); ``ayon_api.get_project()`` turns that into
-  ``project["bundle"]``. The named bundles are *project bundles*: ordinary entries of ``bundles``
-  with ``isProject: true``, AYON names them ``__project__<project>__<variant>`` (see
-  ``project_bundle``); their ``addons`` override the studio bundle's addons (``None`` = disabled).
+  ``clientSourceInfo`` and ``clientPyproject`` (its private ``pyproject.toml``, parsed).
+* ``GET /addons/{name}/{version}/private/{path}`` -- the file's bytes (``Range: bytes=N-`` too).
+  Not under ``/api``: that is where AYON mounts private addon files.
+* ``GET /api/settings?bundle_name=B[&summary=true][&project_bundle_name=P][&variant=..]
+  [&project_name=..][&site_id=..]`` -- ``{"bundleName", "addons": [{name, version, settings,
+  ...}], "inheritedAddons"}`` for the addons of the bundle the stand-in has (their ``settings``
+  entry; empty with ``summary``); an unknown bundle is 404 "Bundle not found".
+* ``GET /api/projects[?active=..&library=..]``, ``GET /api/projects/{name}`` -- the project
+  (``config`` with ``roots`` and ``templates``; a bundle override in ``data["bundle"]``, whose
+  names are *project bundles*: ``isProject`` entries of ``bundles``, named
+  ``__project__<project>__<variant>``).
+* ``GET /api/projects/{name}/roots`` -- root overrides per site: none.
+* ``POST /api/projects/{name}/operations`` -- batch create/update/delete (``projects.py``);
+  ``POST .../operations/background`` the same as a task, done at once, whose
+  ``GET .../operations/background/{id}`` answers ``completed`` with the result (what
+  ayon-python-api 1.2's ``OperationsSession.commit`` uses).
+* ``POST /graphql`` -- entity queries (``graphql.py``).
 
 Anything else is a 404 in AYON's shape (``{"code", "detail", "path"}``); a known path with another
-method is a 405. Everything but ``/`` and ``/api/info`` needs ``Authorization: Bearer <api_key>``
-or ``x-api-key: <api_key>``, otherwise 401 ``{"code": 401, "detail": ...}``. A key in the query
-string (``?token=``, which AYON would accept) is deliberately not accepted. With
-``bearer_auth=False`` only ``x-api-key`` works, like a fresh API key on a real server; ayon_api
-then falls back to ``X-Api-Key`` and treats the key as a service key.
+method is a 405 (``{"detail"}``); other errors are ``{"code", "detail"}`` as ayon-backend 1.15 sends them. Everything but ``/`` and ``/api/info`` needs ``x-api-key: <api_key>`` (or, with
+``bearer_auth=True``, ``Authorization: Bearer <api_key>``, which AYON accepts only for session
+tokens and which makes ayon_api treat the key as a user's, not a service's), otherwise 401.
 
-For assertions: ``requests_seen`` lists ``(method, path)`` of every request (path without the
-query), ``requests`` the full ``SeenRequest`` records (query string and headers too). For error
-paths: set ``down = True`` (every request, ``/`` included, answers 503 like an overloaded or
-restarting AYON) or call ``fail_next(status, count)``. ``ayon_api`` retries 502/503 with a 2 s
-pause, so give the client ``max_retries=1`` in tests of those.
+For assertions: ``requests_seen`` lists ``(method, path)`` of every request, ``requests`` the
+full ``SeenRequest`` records; ``store`` holds the entities. For error paths: ``down = True``
+(every request answers 503 like a restarting AYON) or ``fail_next(status, count)``.
+``ayon_api`` retries 502/503 with a 2 s pause, so give the client ``max_retries=1`` in tests of those.
 
-Everything is standard library; the server binds 127.0.0.1 on a free port and runs in a daemon
-thread. Requests go straight to it only when no HTTP proxy applies to 127.0.0.1.
+Standard library only; the server binds 127.0.0.1 on a free port and runs in a daemon thread.
 """
 
 from __future__ import annotations
 
-import io
+import copy
 import json
 import re
-import stat
 import threading
 import time
 import tomllib
-import zipfile
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, Self
 from urllib.parse import parse_qs, unquote, urlsplit
+
+from . import graphql
+from .projects import OperationFailed, ProjectStore
 
 DEFAULT_API_KEY = "ayon-conda-test-api-key-0123456789abcdef"
 DEFAULT_SERVER_VERSION = "1.8.4"
 DEFAULT_CREATED_AT = "2026-01-01T00:00:00+00:00"
-ZIP_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can hold
 _CHUNK = 64 * 1024
 
-DEFAULT_USER: dict[str, Any] = {
-    "name": "ayon-conda-test",
-    "active": True,
-    "attrib": {"fullName": "ayon-conda tests", "email": "tests@example.invalid", "avatarUrl": None},
-    "data": {"isAdmin": False, "isManager": True, "isService": False, "isGuest": False},
-    "createdAt": DEFAULT_CREATED_AT,
-    "updatedAt": DEFAULT_CREATED_AT,
-}
+
+def _user(name: str, *, service: bool = False, admin: bool = False, full_name: str = "") -> dict[str, Any]:
+    return {
+        "name": name, "active": True,
+        "attrib": {"fullName": full_name or name, "email": f"{name}@example.invalid", "avatarUrl": None},
+        "data": {"isAdmin": admin, "isManager": False, "isService": service, "isGuest": False},
+        "createdAt": DEFAULT_CREATED_AT, "updatedAt": DEFAULT_CREATED_AT,
+    }
+
+
+DEFAULT_USER: dict[str, Any] = _user("ayon-conda-test", service=True, full_name="ayon-conda tests")
 
 
 def _attribute(name: str, position: int, scope: list[str], type_: str, title: str,
@@ -102,25 +102,24 @@ def _attribute(name: str, position: int, scope: list[str], type_: str, title: st
     }
 
 
+_ENTITY_SCOPE = ["project", "folder", "version", "representation", "task"]
 DEFAULT_ATTRIBUTES: list[dict[str, Any]] = [
-    _attribute("fps", 0, ["project", "folder", "version", "representation", "task"], "float",
-               "FPS", 25.0),
-    _attribute("resolutionWidth", 1, ["project", "folder", "version", "representation", "task"],
-               "integer", "Width", 1920),
-    _attribute("resolutionHeight", 2, ["project", "folder", "version", "representation", "task"],
-               "integer", "Height", 1080),
-    _attribute("frameStart", 3, ["project", "folder", "version", "representation", "task"],
-               "integer", "Start frame", 1001),
-    _attribute("frameEnd", 4, ["project", "folder", "version", "representation", "task"],
-               "integer", "End frame", 1001),
-    _attribute("fullName", 5, ["user"], "string", "Full name"),
-    _attribute("email", 6, ["user"], "string", "E-Mail"),
-    _attribute("avatarUrl", 7, ["user"], "string", "Avatar URL"),
+    _attribute("fps", 0, _ENTITY_SCOPE, "float", "FPS", 25.0),
+    _attribute("resolutionWidth", 1, _ENTITY_SCOPE, "integer", "Width", 1920),
+    _attribute("resolutionHeight", 2, _ENTITY_SCOPE, "integer", "Height", 1080),
+    _attribute("frameStart", 3, _ENTITY_SCOPE, "integer", "Start frame", 1001),
+    _attribute("frameEnd", 4, _ENTITY_SCOPE, "integer", "End frame", 1001),
+    _attribute("path", 5, ["representation"], "string", "Path"),
+    _attribute("template", 6, ["representation"], "string", "Template"),
+    _attribute("fullName", 7, ["user"], "string", "Full name"),
+    _attribute("email", 8, ["user"], "string", "E-Mail"),
+    _attribute("avatarUrl", 9, ["user"], "string", "Avatar URL"),
 ]
 
 # Keys of an addon version's entry that describe the addon as a whole (AYON lists them once per
-# addon, not per version); the rest of the entry, apart from "files", is per-version metadata.
+# addon); "files" and "settings" are the stand-in's own; the rest is per-version metadata.
 _ADDON_LEVEL_KEYS = ("title", "description", "addonType", "system")
+_STANDIN_KEYS = ("files", "settings")
 
 
 # -- builders of inputs ---------------------------------------------------------------------------
@@ -134,8 +133,6 @@ def make_bundle(name: str, addons: Mapping[str, str | None], *, production: bool
     return {
         "name": name,
         "createdAt": created_at,
-        "updatedAt": created_at,
-        "description": None,
         "isProject": project,
         "addons": dict(addons),
         "installerVersion": installer_version,
@@ -159,50 +156,10 @@ def project_bundle(project_name: str, variant: str, addons: Mapping[str, str | N
     """A project bundle: ``isProject`` set, never production/staging/dev.
 
     ``addons`` holds only the addons the project overrides: a version, or ``None`` to disable
-    the addon for the project (AYON also stores ``"__inherit__"``, meaning: no override).
-    Reference it from the project with ``{"bundle": {variant: <this bundle's name>}}``.
+    the addon for the project. Reference it from the project with
+    ``{"bundle": {variant: <this bundle's name>}}``.
     """
     return make_bundle(project_bundle_name(project_name, variant), addons, project=True, **kwargs)
-
-
-def zip_client(client_dir: Path) -> bytes:
-    """An AYON-style ``client.zip`` of ``client_dir``: entries ``<client_dir.name>/<relpath>``.
-
-    Deterministic: files only, sorted, fixed dates, unix permissions 0644 (0755 when the file is
-    executable), ``__pycache__`` directories and ``.pyc`` files left out.
-    """
-    client_dir = Path(client_dir)
-    if not client_dir.is_dir():
-        raise NotADirectoryError(client_dir)
-    files = sorted(
-        (p for p in client_dir.rglob("*")
-         if p.is_file() and "__pycache__" not in p.relative_to(client_dir).parts
-         and p.suffix != ".pyc"),
-        key=lambda p: p.relative_to(client_dir).as_posix(),
-    )
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for path in files:
-            entry = zipfile.ZipInfo(f"{client_dir.name}/{path.relative_to(client_dir).as_posix()}",
-                                    date_time=ZIP_DATE)
-            entry.compress_type = zipfile.ZIP_DEFLATED
-            entry.create_system = 3  # unix, whatever OS builds it
-            mode = 0o755 if path.stat().st_mode & stat.S_IXUSR else 0o644
-            entry.external_attr = (stat.S_IFREG | mode) << 16
-            zf.writestr(entry, path.read_bytes(), compresslevel=9)
-    return buffer.getvalue()
-
-
-def addon_private_files(client_dir: Path, pyproject: Path | None = None) -> dict[str, bytes]:
-    """The private files AYON's ``create_package.py`` puts on the server for an addon:
-    ``client.zip`` (see ``zip_client``) and the client's ``pyproject.toml`` (by default the one
-    next to ``client_dir``, left out if there is none)."""
-    client_dir = Path(client_dir)
-    files = {"client.zip": zip_client(client_dir)}
-    pyproject = pyproject or client_dir.parent / "pyproject.toml"
-    if pyproject.is_file():
-        files["pyproject.toml"] = pyproject.read_bytes()
-    return files
 
 
 # -- the server -----------------------------------------------------------------------------------
@@ -219,11 +176,14 @@ class SeenRequest:
 
 
 class _HttpError(Exception):
-    def __init__(self, status: int, detail: str, *, with_path: bool = True) -> None:
+    def __init__(self, status: int, detail: str, *, with_path: bool = False, status_code: bool = False,
+                 detail_only: bool = False) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
-        self.with_path = with_path
+        self.with_path = with_path  # AYON adds the path to its generic 404 answers,
+        self.status_code = status_code  # "status_code" to some others,
+        self.detail_only = detail_only  # and sends only "detail" with a 405
 
 
 def _semver_key(version: str) -> tuple:
@@ -244,44 +204,56 @@ def _query_bool(query: dict[str, list[str]], name: str) -> bool | None:
     return values[-1].strip().lower() in ("1", "true", "yes", "on")
 
 
+def _query_str(query: dict[str, list[str]], name: str) -> str | None:
+    values = query.get(name)
+    return values[-1] if values else None
+
+
 class AyonStandIn:
     """A local stand-in AYON server (see the module docstring). Use as a context manager.
 
     Args:
-        bundles: bundle dicts as AYON lists them (see ``make_bundle``); missing keys get
-            defaults when served.
-        addons: ``{name: {version: {"files": {filename: bytes}, **metadata}}}``. ``metadata``
-            keys are served per version as given (camelCase: ``hasSettings``,
-            ``clientSourceInfo``, ``clientPyproject``, ...) and override what is derived from
-            the files; ``title``, ``description``, ``addonType`` and ``system`` describe the
-            addon as a whole.
-        projects: ``{name: {...}}``; ``"bundle": {"production": name|None, "staging": name|None}``
-            is stored as AYON stores it, in ``data["bundle"]``; any other keys (``code``,
-            ``active``, ``library``, ``attrib``, ``data``, ...) override the entity defaults.
-        api_key: the key requests must carry.
+        bundles: bundle dicts as AYON lists them (see ``make_bundle``).
+        addons: ``{name: {version: {"files": {filename: bytes}, "settings": {...}, **metadata}}}``.
+            ``files`` are the private files (``client.zip``, ``pyproject.toml``), ``settings``
+            the studio settings ``/api/settings`` serves; other keys are served per version as
+            given (camelCase), except ``title``, ``description``, ``addonType`` and ``system``,
+            which describe the addon as a whole.
+        projects: ``{name: {...}}``: ``code``, ``roots`` (root name -> path, or -> per-platform
+            paths), ``"bundle": {"production": name|None, "staging": name|None}`` (stored as
+            AYON stores it, in ``data["bundle"]``); other keys override the entity's.
+        api_key: the key requests must carry; it belongs to ``user``.
         server_version: what ``/api/info`` reports.
-        user: the ``users/me`` dict.
-        bearer_auth: accept the key as ``Authorization: Bearer``; when False only ``x-api-key``.
+        user: the key's user (a service user by default).
+        users: more users (by name) a service key may act as.
+        bearer_auth: also accept the key as ``Authorization: Bearer``.
     """
 
     def __init__(self, *, bundles: list[dict[str, Any]] | None = None,
                  addons: dict[str, dict[str, dict[str, Any]]] | None = None,
                  projects: dict[str, dict[str, Any]] | None = None,
                  api_key: str = DEFAULT_API_KEY, server_version: str = DEFAULT_SERVER_VERSION,
-                 user: dict[str, Any] | None = None, bearer_auth: bool = True) -> None:
+                 user: dict[str, Any] | None = None, users: list[str] | None = None,
+                 bearer_auth: bool = False) -> None:
         self.bundles: list[dict[str, Any]] = list(bundles or [])
         self.addons: dict[str, dict[str, dict[str, Any]]] = dict(addons or {})
-        self.projects: dict[str, dict[str, Any]] = dict(projects or {})
         self.api_key = api_key
         self.server_version = server_version
         self.user: dict[str, Any] = dict(user or DEFAULT_USER)
+        self.users: dict[str, dict[str, Any]] = {self.user["name"]: self.user}
+        for name in users or ():
+            self.add_user(name)
         self.attributes: list[dict[str, Any]] = list(DEFAULT_ATTRIBUTES)
         self.bearer_auth = bearer_auth
         self.down = False  # when True every request answers 503
+        self.store = ProjectStore()
+        for name, spec in (projects or {}).items():
+            self.add_project(name, **spec)
         self._check_bundles()
         self._lock = threading.Lock()
         self._seen: list[SeenRequest] = []
         self._failures: list[tuple[int, str]] = []
+        self._background: dict[str, dict[str, Any]] = {}
         self._started = time.monotonic()
         self._httpd: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -321,6 +293,25 @@ class AyonStandIn:
             raise RuntimeError("the stand-in is not running")
         host, port = self._httpd.server_address[:2]
         return f"http://{host}:{port}"
+
+    # -- content --
+
+    def add_user(self, name: str) -> dict[str, Any]:
+        """A user the service key may act as (``--user-name`` of a publish)."""
+        self.users[name] = _user(name)
+        return self.users[name]
+
+    def add_project(self, name: str, *, bundle: Mapping[str, str | None] | None = None,
+                    **spec: Any) -> None:
+        """A project (see the ``projects`` argument)."""
+        data = dict(spec.pop("data", None) or {})
+        if bundle is not None:
+            merged = {k: v for k, v in {**data.get("bundle", {}), **bundle}.items() if v is not None}
+            if merged:
+                data["bundle"] = merged
+            else:
+                data.pop("bundle", None)
+        self.store.add_project(name, spec.pop("code", None), roots=spec.pop("roots", None), data=data, **spec)
 
     # -- test controls --
 
@@ -380,65 +371,36 @@ class AyonStandIn:
         flag = "isProduction" if variant == "production" else "isStaging"
         return next((b for b in self.bundles if b.get(flag)), None)
 
-    def _served_project(self, name: str) -> dict[str, Any]:
-        given = dict(self.projects[name])
-        override = given.pop("bundle", None)
-        data = dict(given.pop("data", None) or {})
-        if override is not None:
-            bundle_data = {**data.get("bundle", {}), **override}
-            bundle_data = {k: v for k, v in bundle_data.items() if v is not None}
-            if bundle_data:
-                data["bundle"] = bundle_data
-            else:
-                data.pop("bundle", None)
-        project: dict[str, Any] = {
-            "name": name,
-            "code": re.sub(r"[^A-Za-z0-9]", "", name)[:8].lower() or "prj",
-            "library": False,
-            "folderTypes": [],
-            "taskTypes": [],
-            "linkTypes": [],
-            "statuses": [],
-            "tags": [],
-            "config": {},
-            "attrib": {},
-            "data": data,
-            "active": True,
-            "ownAttrib": [],
-            "createdAt": DEFAULT_CREATED_AT,
-            "updatedAt": DEFAULT_CREATED_AT,
-        }
-        project.update(given)
-        return project
-
     # -- endpoints --
 
-    def _authorize(self, headers: Mapping[str, str]) -> None:
+    def _authorize(self, headers: Mapping[str, str]) -> dict[str, Any]:
+        """The user the request acts as; raises 401 without a valid key."""
         x_api_key = headers.get("x-api-key")
         authorization = headers.get("authorization")
         if x_api_key is not None:
             if x_api_key != self.api_key:
-                raise _HttpError(401, "Invalid API key", with_path=False)
-            return
+                raise _HttpError(401, "Invalid API key")
+            as_user = headers.get("x-as-user")
+            if as_user and self.user["data"].get("isService"):
+                if as_user not in self.users:  # ayon-backend 1.15 answers every such request 500
+                    raise _HttpError(500, "Internal Server Error")
+                return self.users[as_user]
+            return self.user
         if authorization is None:
-            raise _HttpError(401, "Access token is missing", with_path=False)
+            raise _HttpError(401, "Access token is missing")
         scheme, _, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not self.bearer_auth or token.strip() != self.api_key:
-            raise _HttpError(401, "Invalid access token", with_path=False)
-
-    def _is_authorized(self, headers: Mapping[str, str]) -> bool:
-        try:
-            self._authorize(headers)
-        except _HttpError:
-            return False
-        return True
+            raise _HttpError(401, "Invalid access token")
+        return self.user
 
     def _info(self, headers: Mapping[str, str]) -> dict[str, Any]:
         info: dict[str, Any] = {
             "version": self.server_version,
             "uptime": time.monotonic() - self._started,
         }
-        if not self._is_authorized(headers):
+        try:
+            user = self._authorize(headers)
+        except _HttpError:
             info.update({"noAdminUser": False, "sites": [], "ssoOptions": []})
             return info
         sites = []
@@ -448,10 +410,9 @@ class AyonStandIn:
                 "platform": headers.get("x-ayon-platform"),
                 "hostname": headers.get("x-ayon-hostname"),
                 "version": headers.get("x-ayon-version"),
-                "users": [self.user["name"]],
+                "users": [user["name"]],
             })
-        info.update({"user": self.user, "attributes": self.attributes, "sites": sites,
-                     "ssoOptions": []})
+        info.update({"user": user, "attributes": self.attributes, "sites": sites, "ssoOptions": []})
         return info
 
     def _bundles(self, query: dict[str, list[str]]) -> dict[str, Any]:
@@ -476,11 +437,11 @@ class AyonStandIn:
             versions = {}
             for version in sorted(self.addons[name], key=_semver_key):
                 entry = dict(self.addons[name][version])
-                files: dict[str, bytes] = entry.pop("files", {}) or {}
+                files: dict[str, bytes] = entry.get("files") or {}
                 for key in _ADDON_LEVEL_KEYS:
                     if key in entry:
                         addon_meta[key] = entry.pop(key)
-                info: dict[str, Any] = {"hasSettings": False, "hasSiteSettings": False,
+                info: dict[str, Any] = {"hasSettings": "settings" in entry, "hasSiteSettings": False,
                                         "frontendScopes": {}}
                 if details:
                     if "pyproject.toml" in files:
@@ -490,6 +451,8 @@ class AyonStandIn:
                         info["clientSourceInfo"] = [{"type": "server", "filename": "client.zip"}]
                 info["isBroken"] = False
                 for key, value in entry.items():
+                    if key in _STANDIN_KEYS:
+                        continue
                     if details or key not in ("clientPyproject", "clientSourceInfo", "services"):
                         info[key] = value
                 versions[version] = {k: v for k, v in info.items() if v is not None}
@@ -508,29 +471,72 @@ class AyonStandIn:
             items.append({k: v for k, v in item.items() if v is not None})
         return {"addons": items}
 
+    def _settings(self, query: dict[str, list[str]]) -> dict[str, Any]:
+        bundle_name = _query_str(query, "bundle_name")
+        bundles = {b["name"]: b for b in self.bundles}
+        if not bundle_name:
+            bundle = self._studio_bundle(_query_str(query, "variant") or "production")
+        else:
+            bundle = bundles.get(bundle_name)
+        if bundle is None:
+            raise _HttpError(404, "Bundle not found", status_code=True)
+        addons = dict(bundle.get("addons") or {})
+        project_bundle_name = _query_str(query, "project_bundle_name")
+        if project_bundle_name:
+            if project_bundle_name not in bundles:
+                raise _HttpError(404, "Bundle not found", status_code=True)
+            addons.update(bundles[project_bundle_name].get("addons") or {})
+        summary = bool(_query_bool(query, "summary"))
+        out = []
+        for name, version in addons.items():
+            entry = (self.addons.get(name) or {}).get(version) if version else None
+            if entry is None:  # not installed on this server, or disabled
+                continue
+            has_settings = "settings" in entry
+            out.append({
+                "name": name, "version": version, "title": entry.get("title", name),
+                "hasSettings": has_settings, "hasProjectSettings": has_settings,
+                "hasProjectSiteSettings": False, "hasSiteSettings": False,
+                "settings": {} if summary else copy.deepcopy(entry.get("settings") or {}),
+                "siteSettings": {}, "isBroken": False, "isProjectBundle": False,
+            })
+        return {"bundleName": bundle["name"], "addons": out, "inheritedAddons": []}
+
     def _projects(self, query: dict[str, list[str]]) -> dict[str, Any]:
         active = _query_bool(query, "active")
         library = _query_bool(query, "library")
         rows = []
-        for name in self.projects:
-            project = self._served_project(name)
-            if active is not None and bool(project["active"]) != active:
+        for project in list(self.store.projects.values()):
+            entity = project.entity()
+            if active is not None and bool(entity["active"]) != active:
                 continue
-            if library is not None and bool(project["library"]) != library:
+            if library is not None and bool(entity["library"]) != library:
                 continue
-            rows.append({k: project[k] for k in ("name", "code", "active", "createdAt",
-                                                   "updatedAt")})
+            rows.append({k: entity[k] for k in ("name", "code", "active", "createdAt", "updatedAt")})
         rows.sort(key=lambda p: (not p["active"], p["name"]))  # AYON: "active desc, name"
         if not rows:
             return {"detail": "No projects", "count": 0, "projects": []}
         return {"detail": f"Showing {len(rows)} of {len(rows)} projects", "count": len(rows),
                 "projects": rows}
 
-    def _project(self, name: str) -> dict[str, Any]:
-        for known in self.projects:  # AYON matches project names case-insensitively
-            if known.lower() == name.lower():
-                return self._served_project(known)
-        raise _HttpError(404, f"Project {name} not found")
+    def _project(self, name: str) -> Any:
+        project = self.store.get(name)
+        if project is None:
+            raise _HttpError(404, f"Project {name} not found")
+        return project
+
+    def _background_task(self, result: dict[str, Any]) -> dict[str, Any]:
+        task_id = uuid.uuid1().hex
+        with self._lock:
+            self._background[task_id] = result
+        return {"id": task_id, "status": "pending", "progress": None, "result": None}
+
+    def _background_result(self, task_id: str) -> dict[str, Any]:
+        with self._lock:
+            result = self._background.get(task_id)
+        if result is None:
+            raise _HttpError(404, f"Background operations task '{task_id}' not found")
+        return {"id": task_id, "status": "completed", "progress": 100.0, "result": result}
 
     def _private_file(self, name: str, version: str, path: str) -> bytes:
         versions = self.addons.get(name)
@@ -550,9 +556,9 @@ class _Server(ThreadingHTTPServer):
 
 
 _PRIVATE_FILE = re.compile(r"^/addons/([^/]+)/([^/]+)/private/(.+)$")
-_PROJECT = re.compile(r"^/api/projects/([^/]+)$")
-_JSON_ROUTES = ("/api/users/me", "/api/attributes", "/api/bundles", "/api/addons",
-                "/api/projects")
+_PROJECT = re.compile(r"^/api/projects/([^/]+)(/roots|/operations|/operations/background(?:/([^/]+))?)?$")
+_USER = re.compile(r"^/api/users/([^/]+)$")
+_GET_ROUTES = ("/api/attributes", "/api/bundles", "/api/addons", "/api/projects", "/api/settings")
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -588,59 +594,101 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         failure = standin._record(SeenRequest(self.command, path, split.query, self.path, headers))
         length = int(headers.get("content-length") or 0)
-        if length:
-            self.rfile.read(length)  # drain a body we do not use
+        body = self.rfile.read(length) if length else b""
         try:
             if standin.down:
-                raise _HttpError(503, "Service unavailable", with_path=False)
+                raise _HttpError(503, "Service unavailable")
             if failure is not None:
                 raise _HttpError(failure[0], failure[1])
-            self._route(standin, path, parse_qs(split.query), headers)
+            self._route(standin, path, parse_qs(split.query), headers, body)
         except _HttpError as exc:
-            body: dict[str, Any] = {"code": exc.status, "detail": exc.detail}
+            payload: dict[str, Any] = {"detail": exc.detail} if exc.detail_only else {
+                "code": exc.status, "detail": exc.detail}
             if exc.with_path:
-                body["path"] = path
-            self._send_json(exc.status, body)
+                payload["path"] = path
+            if exc.status_code:
+                payload["status_code"] = exc.status
+            self._send_json(exc.status, payload)
         except (BrokenPipeError, ConnectionResetError):
             pass
 
+    def _json_body(self, body: bytes) -> dict[str, Any]:
+        try:
+            payload = json.loads(body or b"{}")
+        except ValueError:
+            raise _HttpError(422, "Request body is not JSON") from None
+        if not isinstance(payload, dict):
+            raise _HttpError(422, "Request body must be a JSON object")
+        return payload
+
     def _route(self, standin: AyonStandIn, path: str, query: dict[str, list[str]],
-               headers: dict[str, str]) -> None:
+               headers: dict[str, str], body: bytes) -> None:
         get = self.command in ("GET", "HEAD")
-        private = _PRIVATE_FILE.match(path)
-        project = _PROJECT.match(path)
         if path == "/":
             if not get:
-                raise _HttpError(405, "Method Not Allowed")
+                raise _HttpError(405, "Method Not Allowed", detail_only=True)
             self._send(200, b"<!doctype html><title>AYON stand-in</title>\n", "text/html")
             return
         if path == "/api/info":
             if not get:
-                raise _HttpError(405, "Method Not Allowed")
+                raise _HttpError(405, "Method Not Allowed", detail_only=True)
             self._send_json(200, standin._info(headers))
             return
-        if not (private or project or path in _JSON_ROUTES):
+        private = _PRIVATE_FILE.match(path)
+        project = _PROJECT.match(path)
+        user_path = _USER.match(path)
+        posts = path == "/graphql" or (project and project.group(2) in ("/operations", "/operations/background"))
+        if not (private or project or user_path or posts or path in _GET_ROUTES):
             if path.startswith("/api"):
-                raise _HttpError(404, f"API endpoint {path} not found")
+                raise _HttpError(404, f"API endpoint {path} not found", with_path=True)
             if path.startswith("/addons"):
-                raise _HttpError(404, f"Addon endpoint {path} not found")
-            raise _HttpError(404, f"File {path} not found")
-        if not get:
-            raise _HttpError(405, "Method Not Allowed")
-        standin._authorize(headers)
-        if private:
+                raise _HttpError(404, f"Addon endpoint {path} not found", with_path=True)
+            raise _HttpError(404, f"File {path} not found", with_path=True)
+        if get == bool(posts) or (posts and self.command != "POST"):
+            raise _HttpError(405, "Method Not Allowed", detail_only=True)
+        user = standin._authorize(headers)
+        if path == "/graphql":
+            payload = self._json_body(body)
+            self._send_json(200, graphql.execute(standin.store, payload.get("query") or "",
+                                                 payload.get("variables")))
+        elif private:
             name, version, file_path = private.groups()
             self._send_file(standin._private_file(name, version, file_path), headers)
         elif project:
-            self._send_json(200, standin._project(project.group(1)))
-        elif path == "/api/users/me":
-            self._send_json(200, standin.user)
+            found = standin._project(project.group(1))
+            if project.group(2) == "/roots":
+                self._send_json(200, {})
+            elif project.group(2) in ("/operations", "/operations/background"):
+                payload = self._json_body(body)
+                try:
+                    result = standin.store.apply_operations(
+                        found.name, payload.get("operations") or [], bool(payload.get("canFail")), user["name"])
+                except OperationFailed as exc:
+                    raise _HttpError(exc.status, exc.detail) from None
+                if project.group(2) == "/operations":
+                    self._send_json(200, result)
+                else:  # done at once; the task answers "completed" when asked
+                    self._send_json(200, standin._background_task(result))
+            elif project.group(3):
+                self._send_json(200, standin._background_result(project.group(3)))
+            else:
+                self._send_json(200, found.entity())
+        elif user_path:
+            name = user_path.group(1)
+            if name == "me":
+                self._send_json(200, user)
+            elif name in standin.users:
+                self._send_json(200, standin.users[name])
+            else:
+                raise _HttpError(404, f"User {name} not found")
         elif path == "/api/attributes":
             self._send_json(200, {"attributes": standin.attributes})
         elif path == "/api/bundles":
             self._send_json(200, standin._bundles(query))
         elif path == "/api/addons":
             self._send_json(200, standin._addons(query))
+        elif path == "/api/settings":
+            self._send_json(200, standin._settings(query))
         else:
             self._send_json(200, standin._projects(query))
 
