@@ -124,6 +124,24 @@ def in_range(version: str, spec: str | None, subject: str = "AYON server version
     return True
 
 
+def check_range(spec: str, subject: str) -> str:
+    """``spec`` when every comma-separated condition in it is one :func:`in_range` understands.
+
+    >>> check_range(">=1.8.4,<2.0.0", "ayon_server_version")
+    '>=1.8.4,<2.0.0'
+    """
+    conditions = [c.strip() for c in spec.split(",")]
+    if not all(conditions):
+        raise UserError(subject, f"'{spec}' has an empty condition", "write conditions like '>=1.8.4,<2.0.0'")
+    for condition in conditions:
+        try:
+            SemVer.parse("0.0.0").match(condition)
+        except ValueError:
+            raise UserError(subject, f"'{condition}' is not a semver condition",
+                            "write conditions like '>=1.8.4,<2.0.0'") from None
+    return spec
+
+
 def version_key(conda_version: str) -> tuple:
     """Sort key for package versions: semver order, unparsable versions last by text.
 

@@ -134,11 +134,14 @@ def bundle(server: RealServer, deadline_addon: dict[str, str]) -> Iterator[dict]
 
 @pytest.fixture(scope="module")
 def config(workdir: Path) -> Path:
-    """recipe/components.yaml with every addon's client code from the server (client.zip)."""
+    """recipe/components.yaml with every addon's client code from the server (client.zip), and
+    the server range of the deadline_cloud addon's package.py, which AYON does not serve (as a
+    studio copies it from the addon's package.py)."""
     yaml = YAML()
     data = yaml.load(REPO / "recipe" / "components.yaml")
     for addon in data["addons"].values():
         addon["source"] = {"server": "client.zip"}
+    data["addons"]["deadline_cloud"]["ayon_server_version"] = read_package_py(DEADLINE_ADDON)["ayon_server_version"]
     data["conda_names"] = str(REPO / "recipe" / data["conda_names"])
     path = workdir / "components.yaml"
     with path.open("w") as stream:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -88,7 +88,7 @@ def fetch_and_stage(
         vendor = vendor_tree(lock, progress, Path(scratch), wheelhouse=options.wheelhouse, offline=options.offline,
                              cache=options.cache) if package.vendored else None
         tree = stage(package, trees, vendor, site_packages, prefix, link=link)
-    return tree, {name: addon_meta(path) for name, path in trees.items()}
+    return tree, {a.name: replace(addon_meta(trees[a.name]), **a.compatibility) for a in package.addons}
 
 
 def _probe_writable(output_dir: Path) -> None:

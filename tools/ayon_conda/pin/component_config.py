@@ -17,11 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from ayon_publish import names
+from ayon_publish_submit.versions import check_range
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from ayon_conda.errors import AyonCondaError, names_checked
-from ayon_conda.pin.lock import SOURCE_KINDS
+from ayon_conda.pin.lock import COMPATIBILITY_KEYS, SOURCE_KINDS
 from ayon_conda.rattler_channels import DEFAULT_CHANNELS
 
 _FIX = "fix the component config (see recipe/components.yaml for the format)"
@@ -93,6 +94,9 @@ class AddonConfig:
     #: Parts of the client package no farm publish imports (``dir/`` or a glob -> why): left out
     #: of the packages, recorded in the lock.
     leave_out: Mapping[str, str] = field(default_factory=dict)
+    #: ``package.py``'s compatibility ranges (``ayon_server_version``, ``ayon_launcher_version``)
+    #: for a source that has no ``package.py``: an AYON server serves only the client code.
+    compatibility: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -238,7 +242,8 @@ def load_config(path: Path | None = None, chosen_by: str | None = None) -> Confi
         with names_checked(path, _FIX):
             client_dir = names.client_dir(entry.get("client_dir"), f"{where}client_dir")
         addons[name] = AddonConfig(name=name, client_dir=client_dir, source=_source_rule(entry.get("source"), path, where),
-                                   leave_out=_leave_out(entry.get("leave_out"), path, where))
+                                   leave_out=_leave_out(entry.get("leave_out"), path, where),
+                                   compatibility=_compatibility(entry, path, where))
 
     with names_checked(path, _FIX):
         bake = tuple(names.addon_name(n, "addon name in 'bake:'") for n in _require(data, "bake", path, list))
@@ -275,6 +280,21 @@ def _leave_out(data: Any, path: Path, where: str) -> dict[str, str]:
         raise AyonCondaError(path, f"'{where}leave_out' pattern '{bad}' is not a path inside the client package",
                              "write it relative to the client package, e.g. 'tests/'")
     return {str(k): str(v) for k, v in data.items()}
+
+
+def _compatibility(entry: Mapping[str, Any], path: Path, where: str) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for key in COMPATIBILITY_KEYS:
+        value = entry.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise AyonCondaError(path, f"'{where}{key}' must be a version range like '>=1.8.4,<2.0.0'", _FIX)
+        try:
+            found[key] = check_range(value, f"'{where}{key}'")
+        except AyonCondaError as exc:
+            raise AyonCondaError(path, f"{exc.subject} {exc.problem}", exc.fix) from None
+    return found
 
 
 def _channels(data: Mapping[str, Any], path: Path) -> tuple[str, ...]:

@@ -28,6 +28,8 @@ from ayon_conda.reproducible_zip import ZIP_EPOCH_MAX, ZIP_EPOCH_MIN
 
 LOCK_VERSION = 1
 SOURCE_KINDS = ("url", "server", "path")  # where an addon's client code comes from
+#: ``package.py`` keys a component config may give for an addon whose source has none.
+COMPATIBILITY_KEYS = ("ayon_server_version", "ayon_launcher_version")
 _REPIN = "run ayon-conda pin again"
 
 #: AYON's platform names -> ``sys_platform``.
@@ -91,6 +93,9 @@ class LockedAddon:
     source: AddonSource
     #: Parts of the client package the packages leave out (pattern -> why); see ``leaves_out``.
     leave_out: Mapping[str, str] = field(default_factory=dict)
+    #: Compatibility ranges from the component config (see ``COMPATIBILITY_KEYS``), for a
+    #: source without ``package.py``; the build records them as package.py's would be.
+    compatibility: Mapping[str, str] = field(default_factory=dict)
 
     def leaves_out(self, rel: str) -> str | None:
         """The pattern that leaves ``rel`` (a posix path inside the client package) out, or None.
@@ -364,7 +369,13 @@ class _Reader:
         if not isinstance(leave_out, Mapping) or not all(isinstance(k, str) and isinstance(v, str)
                                                          for k, v in leave_out.items()):
             raise AyonCondaError(self.path, f"malformed lock (addons.{name}.leave_out is not a mapping of texts)", _REPIN)
-        return LockedAddon(name, version, client_dir, AddonSource(kind, location, sha, strip), dict(leave_out))
+        compatibility = data.get("compatibility", {})
+        if not isinstance(compatibility, Mapping) or not all(k in COMPATIBILITY_KEYS and isinstance(v, str)
+                                                             for k, v in compatibility.items()):
+            raise AyonCondaError(self.path, f"malformed lock (addons.{name}.compatibility may hold only "
+                                 f"{' and '.join(COMPATIBILITY_KEYS)} ranges)", _REPIN)
+        return LockedAddon(name, version, client_dir, AddonSource(kind, location, sha, strip), dict(leave_out),
+                           dict(compatibility))
 
     def requirement(self, data: Mapping[str, Any]) -> Requirement:
         return Requirement(self.field(data, "requirement", str, "requirements."),

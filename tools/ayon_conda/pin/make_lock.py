@@ -16,10 +16,10 @@ from ayon_publish_submit.pin_scheme import CORE_ADDON, MissingAddon, baked_versi
 
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.addon_sources import Sources
-from ayon_conda.pin.addon_tree import check_version, client_package_dir
+from ayon_conda.pin.addon_tree import addon_meta, check_version, client_package_dir
 from ayon_conda.pin.client_pyproject import client_requirements
-from ayon_conda.pin.component_config import Config
-from ayon_conda.pin.lock import Lock, LockedAddon, PackageInfo, Requirement, RunCheck
+from ayon_conda.pin.component_config import AddonConfig, Config
+from ayon_conda.pin.lock import COMPATIBILITY_KEYS, Lock, LockedAddon, PackageInfo, Requirement, RunCheck
 from ayon_conda.pin.python_deps import resolve
 from ayon_conda.pin.run_requirements import check_run_requirements
 from ayon_conda.pin.source_archives import iter_tree
@@ -47,6 +47,27 @@ def source_date_epoch(bundle: Bundle) -> int:
         raise AyonCondaError(bundle.origin, f"createdAt '{created}' is after 2107, the last date a zip can hold",
                              "fix the bundle") from None
     return max(ZIP_EPOCH_MIN, epoch)
+
+
+def _compatibility(tree: Path, addon: AddonConfig, version: str, config: Config, progress: Progress) -> dict[str, str]:
+    """The config's compatibility ranges the addon's ``package.py`` does not give (see
+    ``AddonConfig.compatibility``). A range both give must agree; a missing server range is
+    warned about, since ``resolve`` then cannot check the AYON server against the package."""
+    meta = addon_meta(tree)
+    recorded: dict[str, str] = {}
+    for key in COMPATIBILITY_KEYS:
+        own, configured = getattr(meta, key), addon.compatibility.get(key)
+        if own is not None and configured is not None and own != configured:
+            raise AyonCondaError(config.path, f"addons.{addon.name}.{key} is '{configured}' but addon {addon.name} "
+                                 f"{version}'s package.py says '{own}'", "remove it from the config: package.py is the addon's own")
+        if own is None and configured is not None:
+            recorded[key] = configured
+    if meta.ayon_server_version is None and "ayon_server_version" not in recorded:
+        why = " (an AYON server serves no package.py)" if addon.source.kind == "server" else ""
+        progress.step(f"warning: addon {addon.name} {version} records no ayon_server_version{why}; set "
+                      f"addons.{addon.name}.ayon_server_version in {config.path.name} to the range of its package.py "
+                      "so resolve can check an AYON server against the package")
+    return recorded
 
 
 def baked_addons(bundle: Bundle, config: Config, extra: tuple[str, ...] = ()) -> dict[str, str]:
@@ -111,7 +132,8 @@ def make_lock(
         client_package_dir(tree, addon.client_dir, origin)
         check_version(tree, version, origin)
         requirements += client_requirements(tree, origin, config.exclude)
-        locked.append(LockedAddon(name, version, addon.client_dir, source, dict(addon.leave_out)))
+        locked.append(LockedAddon(name, version, addon.client_dir, source, dict(addon.leave_out),
+                                  _compatibility(tree, addon, version, config, progress)))
         _warn_unmatched(locked[-1], client_package_dir(tree, addon.client_dir, origin), progress)
 
     resolution = resolve(requirements, config, progress, exclude_newer=exclude_newer, offline=sources.offline)
