@@ -98,7 +98,10 @@ def test_changed_addon_source_is_refused_at_build(copied_sample, tmp_path: Path,
     assert_nothing_in(tmp_path / "dist")
 
 
-def test_wheel_with_the_wrong_sha256_is_refused(sample_lock: Path, tmp_path: Path):
+def test_wheel_with_the_wrong_sha256_is_refused(sample_lock: Path, isolated_cache: Path, tmp_path: Path, monkeypatch):
+    # The session's cache without its unpacked wheels, so that this build reads the wheels.
+    shutil.copytree(isolated_cache, tmp_path / "cache", ignore=shutil.ignore_patterns("vendor"))
+    monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "cache"))
     lock = json.loads(sample_lock.read_text())
     wheelhouse = tmp_path / "wheelhouse"
     run_cli("fetch", sample_lock, "--wheelhouse", wheelhouse, "-q")
@@ -117,6 +120,22 @@ def test_corrupt_cache_entry_is_replaced_not_used(sample_lock: Path, sample_pack
     assert cached.is_file()
     cached.write_bytes(b"corrupt")
     run_cli("build", sample_lock, "-o", tmp_path / "dist", "-q")
+    assert (tmp_path / "dist" / "noarch" / sample_package.name).read_bytes() == sample_package.read_bytes()
+
+
+@pytest.mark.parametrize("damage", ["changed", "added", "removed"])
+def test_damaged_unpacked_wheels_in_the_cache_are_replaced_not_used(sample_lock: Path, sample_package: Path,
+                                                                    isolated_cache: Path, tmp_path: Path, damage: str):
+    (tree,) = [p for p in (isolated_cache / "vendor").iterdir() if not p.name.startswith(".")]
+    victim = next((tree / "vendor").glob("arrow/*.py"))
+    if damage == "changed":
+        victim.write_text(victim.read_text().replace("def ", "def  ", 1))  # same tree, one edited file
+    elif damage == "added":
+        (victim.parent / "extra.py").write_text("import os\n")
+    else:
+        victim.unlink()
+    result = run_cli("build", sample_lock, "-o", tmp_path / "dist")
+    assert f"warning: the cached vendored set {tree} is damaged" in result.stderr
     assert (tmp_path / "dist" / "noarch" / sample_package.name).read_bytes() == sample_package.read_bytes()
 
 

@@ -14,6 +14,8 @@ libraries are not shipped (they would land outside the private directory).
 
 from __future__ import annotations
 
+import base64
+import csv
 import hashlib
 import os
 import shutil
@@ -82,7 +84,11 @@ def vendor_tree(lock: Lock, progress: Progress, scratch: Path, *, wheelhouse: Pa
     root = (cache or cache_dir()) / "vendor"
     final = root / tree_key(lock)
     if (final / "vendor").is_dir():
-        return final / "vendor"
+        damage = tree_damage(final / "vendor")
+        if damage is None:
+            return final / "vendor"
+        progress.step(f"warning: the cached vendored set {final} is damaged ({damage}): unpacking it again")
+        _discard(final)
     progress.step(f"Wheels: unpacking {len(lock.vendored)} vendored distributions")
     wheels = fetch_wheels(lock, progress, wheelhouse=wheelhouse, offline=offline, cache=cache)
     try:
@@ -100,6 +106,38 @@ def vendor_tree(lock: Lock, progress: Progress, scratch: Path, *, wheelhouse: Pa
     finally:
         shutil.rmtree(partial, ignore_errors=True)
     return final / "vendor"
+
+
+def tree_damage(vendor: Path) -> str | None:
+    """What differs between an unpacked vendored set and the ``RECORD`` files installer wrote
+    into it (a file changed, missing or added since), or None. A cached tree is checked on every
+    use, as a cached download is: its files are linked into packages."""
+    recorded: dict[str, str] = {}
+    for record in vendor.glob("*.dist-info/RECORD"):
+        for row in csv.reader(record.read_text(encoding="utf-8").splitlines()):
+            if row and not row[0].startswith("../"):  # ../.discard/...: scripts and data not shipped
+                recorded[row[0]] = row[1] if len(row) > 1 else ""
+    present = {p.relative_to(vendor).as_posix() for p in vendor.rglob("*") if p.is_file() or p.is_symlink()}
+    if present != set(recorded):
+        odd = sorted(present ^ set(recorded))[0]
+        return f"{odd} is {'not recorded' if odd in present else 'missing'}"
+    for rel, digest in recorded.items():
+        if digest:
+            algorithm, _, expected = digest.partition("=")
+            actual = base64.urlsafe_b64encode(hashlib.new(algorithm, (vendor / rel).read_bytes()).digest())
+            if actual.rstrip(b"=").decode() != expected:
+                return f"{rel} changed"
+    return None
+
+
+def _discard(tree: Path) -> None:
+    """Move a damaged cached tree aside (one rename, so no build links from half of it) and delete it."""
+    aside = tree.with_name(f".damaged-{tree.name}-{os.getpid()}")
+    try:
+        os.replace(tree, aside)
+    except OSError:
+        return  # another build moved it already
+    shutil.rmtree(aside, ignore_errors=True)
 
 
 def link_tree(source: Path, target: Path) -> None:
