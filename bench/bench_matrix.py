@@ -10,9 +10,12 @@ so that the server does not share the reader's interpreter (as S3 would not):
   (ThreadingHTTPServer, HTTP/1.1 keep-alive) that waits ``--latency`` ms before each answer,
   standing in for S3's first-byte latency. This measures the reader itself.
 
-For each, ``matrix_rows`` runs in this process over ``s3://`` (boto3) and ``http://`` (urllib):
-cold (empty cache: one range request per package) and warm (the same cache: one conditional
-request for the index). Figures: wall time, CPU time of the reader, requests.
+The channel carries the about index ``ayon-conda publish`` writes (``noarch/ayon-about.json.gz``;
+building it for the 1000 packages, as the first publish into a channel without one does, is
+timed too). For each server, ``matrix_rows`` runs in this process over ``s3://`` (boto3) and
+``http://`` (urllib): cold (empty cache: the index and the about index), warm (the same cache),
+and cold without the about index (a channel indexed by another tool: one range request per
+package). Figures: wall time, CPU time of the reader, requests.
 
     python bench/bench_matrix.py [--packages 1000] [--latency 20] [--servers moto static] [--json]
 """
@@ -26,7 +29,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+from ayon_publish_submit.about_index import FILENAME as ABOUT_INDEX
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
@@ -108,10 +114,16 @@ def make_channel(directory: Path, count: int) -> Path:
     from rattler.index import index_fs
     from support.channels import many_packages, write_packages
 
+    from ayon_conda.channel.directory import LocalChannel
+    from ayon_conda.channel.publish import update_about_index
+    from ayon_conda.progress import SILENT
+
     channel = directory / PREFIX
     write_packages(many_packages(count), channel)
     asyncio.run(index_fs(channel))
-    return channel
+    start = time.perf_counter()
+    update_about_index(LocalChannel(channel), SILENT)
+    return channel, time.perf_counter() - start
 
 
 def start(code: str, *args: str) -> tuple[subprocess.Popen, str]:
@@ -132,7 +144,8 @@ def fill_moto(endpoint: str, channel: Path) -> None:
         {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{BUCKET}/*"}]}))
 
 
-def timed_matrix(url: str, endpoint: str | None, cache: Path) -> dict:
+def timed_matrix(url: str, endpoint: str | None, cache: Path, hide_about_index: Callable[[bool], None]) -> dict:
+    """Cold and warm with the about index, then cold without it (``hide_about_index(True)``)."""
     from ayon_publish_submit import channel_reader, remote
     from ayon_publish_submit.channel_reader import Channel
 
@@ -142,14 +155,38 @@ def timed_matrix(url: str, endpoint: str | None, cache: Path) -> dict:
     channel_reader._parsed.clear()
     remote._s3_clients.clear()
     figures = {}
-    for label in ("cold", "warm"):
+    for label in ("cold", "warm", "no_about_index"):
+        if label == "no_about_index":
+            hide_about_index(True)
+            cache = cache.with_name(cache.name + "-no-about-index")
         channel = Channel(url, endpoint_url=endpoint, cache=cache)
         wall, cpu = time.perf_counter(), time.process_time()
         rows = matrix_rows(channel, SILENT)
         figures.update({f"{label}_s": round(time.perf_counter() - wall, 2),
                         f"{label}_cpu_s": round(time.process_time() - cpu, 2),
                         f"{label}_requests": channel.counters.requests, "rows": len(rows)})
+    hide_about_index(False)
     return figures
+
+
+def hider(kind: str, channel: Path, endpoint: str) -> Callable[[bool], None]:
+    """Take the about index away from the server (True) and give it back (False)."""
+    local = channel / "noarch" / ABOUT_INDEX
+    if kind == "static":
+        hidden = local.with_name(local.name + ".hidden")
+        return lambda hide: os.replace(*((local, hidden) if hide else (hidden, local)))
+    import boto3
+
+    s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1")
+    key = f"{PREFIX}/noarch/{ABOUT_INDEX}"
+
+    def hide(yes: bool) -> None:
+        if yes:
+            s3.delete_object(Bucket=BUCKET, Key=key)
+        else:
+            s3.put_object(Bucket=BUCKET, Key=key, Body=local.read_bytes())
+
+    return hide
 
 
 def main() -> int:
@@ -162,7 +199,12 @@ def main() -> int:
     results = {"packages": args.packages, "latency_ms": args.latency, "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory(prefix="ayon-conda-bench-matrix-") as tmp:
         work = Path(tmp)
-        channel = make_channel(work / "channel", args.packages)
+        channel, index_s = make_channel(work / "channel", args.packages)
+        results["about_index_build_s"] = round(index_s, 2)
+        results["about_index_bytes"] = (channel / "noarch" / ABOUT_INDEX).stat().st_size
+        if not args.json:
+            print(f"about index: built in {index_s:.2f} s from {args.packages} packages "
+                  f"({results['about_index_bytes'] / 1e3:.0f} kB)", flush=True)
         for kind in args.servers:
             if kind == "static":
                 proc, endpoint = start(STATIC_SERVER, str(channel.parent), BUCKET, str(args.latency))
@@ -171,12 +213,15 @@ def main() -> int:
                 fill_moto(endpoint, channel)
             try:
                 for transport, url in (("s3", f"s3://{BUCKET}/{PREFIX}"), ("http", f"{endpoint}/{BUCKET}/{PREFIX}")):
-                    figures = timed_matrix(url, endpoint if transport == "s3" else None, work / f"cache-{kind}-{transport}")
+                    figures = timed_matrix(url, endpoint if transport == "s3" else None, work / f"cache-{kind}-{transport}",
+                                           hider(kind, channel, endpoint))
                     results[f"{kind}_{transport}"] = figures
                     if not args.json:
                         print(f"{kind:6} {transport:4}: cold {figures['cold_s']:5.2f} s (reader CPU {figures['cold_cpu_s']:.2f} s, "
                               f"{figures['cold_requests']} requests); warm {figures['warm_s']:.3f} s "
-                              f"({figures['warm_requests']} request); {figures['rows']} rows", flush=True)
+                              f"({figures['warm_requests']} requests); without the about index: cold "
+                              f"{figures['no_about_index_s']:.2f} s ({figures['no_about_index_requests']} requests); "
+                              f"{figures['rows']} rows", flush=True)
             finally:
                 proc.kill()
                 proc.wait()

@@ -16,7 +16,9 @@ is the whole index again, and reading it would need a msgpack decoder in the DCC
 python ranges) is not in repodata; :mod:`ayon_publish_submit.package_about` reads it with range requests
 (up to ``remote.CONCURRENT_REQUESTS`` at once, from a thread pool) and it is cached by the
 package's sha256 in ``<cache>/package-info/``: published files never change (channels are
-append-only), so a cached entry never needs revalidating.
+append-only), so a cached entry never needs revalidating. When many are wanted at once (the
+matrix), the channel's about index (:mod:`ayon_publish_submit.about_index`, written by ``ayon-conda
+publish``) gives them in one request; only its entries whose sha256 matches repodata's are used.
 """
 
 from __future__ import annotations
@@ -32,10 +34,14 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
+from . import about_index
 from .package_about import PackageAbout, read_about, zstd_decompress
 from .remote import CONCURRENT_REQUESTS, Counters, Missing, Remote, open_remote
 
 SUBDIR = "noarch"
+#: Uncached packages from which on the about index is read first (one request for all of them,
+#: against one range request each; a few are cheaper read from the packages themselves).
+ABOUT_INDEX_WORTH = 16
 REPODATA = "repodata.json"
 REPODATA_ZST = "repodata.json.zst"
 
@@ -233,6 +239,32 @@ class Channel:
             pass  # uncached: read again next time
         return found
 
+    def indexed_abouts(self, wanted: Iterable[PackageRecord] = ()) -> about_index.Entries:
+        """The channel's about index (:mod:`ayon_publish_submit.about_index`), ``{}`` when it has none.
+
+        The copy in the cache is used without a request when it covers every ``wanted`` record:
+        its entries are checked against repodata's sha256 by whoever uses them, so an old copy
+        can be incomplete, never wrong."""
+        cached_path = self._index_dir / about_index.FILENAME
+        try:
+            cached = about_index.parse(cached_path.read_bytes())
+        except OSError:
+            cached = {}
+        wanted = list(wanted)
+        if wanted and all(r.filename in cached and cached[r.filename][0] == r.sha256 for r in wanted):
+            return cached
+        try:
+            fetched = self.remote.get(f"{SUBDIR}/{about_index.FILENAME}")
+        except Missing:
+            return {}
+        if fetched is None:
+            return {}
+        try:
+            _write_atomic(cached_path, fetched.data)
+        except OSError:
+            pass  # uncached: fetched again next time
+        return about_index.parse(fetched.data)
+
     def abouts(self, records: Iterable[PackageRecord], done: Callable[[int], None] | None = None) -> dict[str, PackageAbout]:
         """:meth:`about` of many records (by filename), fetching uncached ones in parallel."""
         records = list(records)
@@ -244,6 +276,13 @@ class Channel:
                 missing.append(record)
             else:
                 found[record.filename] = cached
+        if len(missing) >= ABOUT_INDEX_WORTH:
+            indexed = self.indexed_abouts(missing)
+            for record in list(missing):
+                entry = indexed.get(record.filename)
+                if entry is not None and entry[0] == record.sha256:
+                    found[record.filename] = entry[1]
+                    missing.remove(record)
         if done and len(found):
             done(len(found))
         if missing:

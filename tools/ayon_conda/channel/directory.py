@@ -14,8 +14,8 @@ rename atomic. The scratch copy holds hard links to the packages and to the exis
 copies of the current ``repodata.json`` and ``repodata_shards.msgpack.zst``: indexing stays
 incremental, reading only new packages and writing only changed shards.
 
-A lock file serialises indexers, so the last one always lists every package uploaded before it
-started; the operating system releases it when a publisher is killed. It sits beside the
+A lock file serialises indexers (and updates of the about index), so the last one always lists
+every package uploaded before it started; the operating system releases it when a publisher is killed. It sits beside the
 channel, not in it (``<parent>/.<channel>.ayon-conda-index.lock``), so neither clients nor a
 mirror of the channel's tree ever see it; where the parent directory is not writable, it is in
 the user's cache directory (then only publishers on this machine are serialised).
@@ -29,7 +29,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -161,6 +161,30 @@ class LocalChannel:
                 finally:
                     shutil.rmtree(scratch, ignore_errors=True)
             return [entry for found in quarantined for entry in found]
+        except Timeout:
+            raise AyonCondaError(self.root, f"another publisher has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s",
+                                 "wait for it to finish and run the command again") from None
+
+    def update_file(self, subdir: str, name: str, update: Callable[[bytes | None], bytes | None]) -> None:
+        from filelock import FileLock, Timeout
+
+        path = self.root / subdir / name
+        lock = FileLock(self.lock_path())
+        try:
+            with lock.acquire(timeout=LOCK_TIMEOUT_SECONDS, poll_interval=0.05):
+                current = path.read_bytes() if path.is_file() else None
+                new = update(current)
+                if new is None or new == current:
+                    return
+                fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=path.parent)
+                try:
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(new)
+                    os.chmod(tmp_name, 0o644)
+                    os.replace(tmp_name, path)
+                except BaseException:
+                    Path(tmp_name).unlink(missing_ok=True)
+                    raise
         except Timeout:
             raise AyonCondaError(self.root, f"another publisher has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s",
                                  "wait for it to finish and run the command again") from None

@@ -19,7 +19,7 @@ the same promises (DESIGN decision 8):
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Protocol
@@ -58,6 +58,11 @@ class Channel(Protocol):
         channel makes them and their shards readable). Files that cannot be read are kept out
         of the index (:mod:`ayon_conda.channel.indexer`) and returned.
         """
+
+    def update_file(self, subdir: str, name: str, update: Callable[[bytes | None], bytes | None]) -> None:
+        """Replace ``<subdir>/<name>``, a file beside the index (never a package), with
+        ``update(current bytes or None)``; ``None`` (or the same bytes) leaves it. Atomic, and a
+        concurrent publisher's update is never lost: ``update`` may be called again with it."""
 
     def filenames(self, subdir: str, prefix: str = "") -> list[str]:
         """Package files present in ``subdir`` whose names start with ``prefix``."""

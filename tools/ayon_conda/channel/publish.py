@@ -5,7 +5,8 @@ can be reached -> plan (new, already published, or refused because a different f
 name: all decided before anything is written) -> upload each new package whole and check its
 size and sha256 in the channel -> index. The index comes last, so it never names a file that is
 not complete; a publish killed anywhere leaves at worst a package that is not indexed yet, and
-the same command run again finds it "already published" and indexes it.
+the same command run again finds it "already published" and indexes it. Last, the channel's about
+index (:mod:`ayon_publish_submit.about_index`) gains the metadata of the packages the index now names.
 """
 
 from __future__ import annotations
@@ -13,6 +14,12 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from ayon_publish_submit import about_index
+from ayon_publish_submit.channel_reader import SUBDIR, PackageRecord
+from ayon_publish_submit.channel_reader import Channel as ChannelReader
+from ayon_publish_submit.errors import UserError
+from ayon_publish_submit.remote import CONCURRENT_REQUESTS
 
 from ayon_conda.channel.indexer import Quarantined, warn
 from ayon_conda.channel.protocol import (
@@ -132,4 +139,44 @@ def publish(paths: Sequence[Path], channel: Channel, progress: Progress, *, dry_
     progress.step(f"Indexing {channel.url} ({', '.join(subdirs)})")
     quarantined = channel.index(subdirs, progress, published=packages)
     warn(progress, channel.url, quarantined)
+    update_about_index(channel, progress)
     return PublishResult(channel.url, done, subdirs, dry_run=False, quarantined=tuple(quarantined))
+
+
+def update_about_index(channel: Channel, progress: Progress) -> None:
+    """Bring the channel's about index up to date with its repodata: entries of packages no longer
+    listed go, entries of listed ones it lacks (this publish's, and any a concurrent publisher's
+    update lost) are read from the packages. A package whose metadata cannot be read is recorded
+    as such (readers read it themselves, and fail there with the reason)."""
+    reader = ChannelReader(channel.url, endpoint_url=getattr(channel, "endpoint_url", None))
+    listed = [r for r in reader.records() if r.name in about_index.NAMES and r.filename.endswith(".conda")]
+
+    def update(current: bytes | None) -> bytes | None:
+        if not listed and current is None:
+            return None  # a channel of other packages gets no about index
+        known = about_index.raw_entries(current)
+        entries = {r.filename: known[r.filename] for r in listed
+                   if r.filename in known and known[r.filename]["sha256"] == r.sha256}
+        wanted = [r for r in listed if r.filename not in entries]
+        if not wanted and len(entries) == len(known):
+            return None  # in step already (a publish of what was published)
+        if wanted:
+            progress.step(f"About index: reading the metadata of {len(wanted)} package(s)")
+        entries.update(_read_abouts(reader, wanted))
+        return about_index.serialize(entries)
+
+    channel.update_file(SUBDIR, about_index.FILENAME, update)
+
+
+def _read_abouts(reader: ChannelReader, records: Sequence[PackageRecord]) -> dict[str, dict]:
+    """The about index entries of ``records``, read from the packages."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(record: PackageRecord) -> dict:
+        try:
+            return about_index.entry(record.sha256, reader.about(record))
+        except UserError as exc:
+            return about_index.entry(record.sha256, None, exc.problem)
+
+    with ThreadPoolExecutor(max_workers=CONCURRENT_REQUESTS) as pool:
+        return {r.filename: found for r, found in zip(records, pool.map(one, records))}

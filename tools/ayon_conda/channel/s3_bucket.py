@@ -180,8 +180,6 @@ class S3Channel:
     def _quarantine(self, subdir: str, trusted: set[str]) -> tuple[list[Quarantined], dict | None]:
         """Add quarantine records for the subdir's unlisted unreadable files to its repodata.json
         (ETag-conditional, like the indexer's own writes); returns them and the repodata before."""
-        from botocore.exceptions import ClientError
-
         key = self.where.key(subdir, "repodata.json")
         for _ in range(INDEX_ATTEMPTS * 2):
             repodata, etag = self._repodata_and_etag(key)
@@ -190,31 +188,61 @@ class S3Channel:
                 return [], repodata
             body = json.dumps(with_quarantine(repodata, subdir, found)).encode("utf-8")
             condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
-            try:
-                self.client.put_object(Bucket=self.where.bucket, Key=key, Body=body, ContentType="application/json",
-                                       **condition)
-            except ClientError as exc:
-                if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (409, 412):
-                    continue  # another publisher's index landed first: look again
-                raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
-            except Exception as exc:
-                raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+            if not self._put_conditional(key, body, condition, content_type="application/json"):
+                continue  # another publisher's index landed first: look again
             return [entry for entry, _ in found], repodata
         raise AyonCondaError(f"s3://{self.where.bucket}/{key}", "kept changing while unreadable files were kept out",
                              FIX_INDEX)
 
-    def _repodata_and_etag(self, key: str) -> tuple[dict | None, str | None]:
+    def update_file(self, subdir: str, name: str, update: Callable[[bytes | None], bytes | None]) -> None:
+        key = self.where.key(subdir, name)
+        for _ in range(INDEX_ATTEMPTS * 2):
+            current, etag = self._get_with_etag(key)
+            new = update(current)
+            if new is None or new == current:
+                return
+            condition = {"IfMatch": etag} if etag else {"IfNoneMatch": "*"}
+            if not self._put_conditional(key, new, condition, content_type="application/gzip"):
+                continue  # another publisher's update landed first: start again from it
+            if self.public:
+                try:
+                    self.client.put_object_acl(Bucket=self.where.bucket, Key=key, ACL="public-read")
+                except Exception as exc:
+                    raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+            return
+        raise AyonCondaError(f"s3://{self.where.bucket}/{key}", "kept changing while it was updated", FIX_INDEX)
+
+    def _put_conditional(self, key: str, body: bytes, condition: dict[str, str], content_type: str) -> bool:
+        """An ETag-conditional PUT; False when another writer's object is there now (409/412)."""
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.put_object(Bucket=self.where.bucket, Key=key, Body=body, ContentType=content_type, **condition)
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") in (409, 412):
+                return False
+            raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+        except Exception as exc:
+            raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+        return True
+
+    def _get_with_etag(self, key: str) -> tuple[bytes | None, str | None]:
         from botocore.exceptions import ClientError
 
         try:
             answer = self.client.get_object(Bucket=self.where.bucket, Key=key)
-            data, etag = answer["Body"].read(), answer.get("ETag")
+            return answer["Body"].read(), answer.get("ETag")
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                 return None, None
             raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
         except Exception as exc:
             raise s3.explain(exc, f"s3://{self.where.bucket}/{key}") from None
+
+    def _repodata_and_etag(self, key: str) -> tuple[dict | None, str | None]:
+        data, etag = self._get_with_etag(key)
+        if data is None:
+            return None, etag
         try:
             repodata = json.loads(data)
         except (UnicodeError, ValueError, RecursionError):
