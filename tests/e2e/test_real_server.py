@@ -291,19 +291,19 @@ def test_resolve_checks_the_server_version(server: RealServer, packages: dict[st
 def test_option_c_publishes_with_addons_synced_from_s3(
         server: RealServer, packages: dict[str, Path], local_channel: str, config: Path, bundle: dict,
         project: dict, render: Path, moto_s3, workdir: Path, server_env: None) -> None:
-    bucket = moto_s3.new_bucket("ja")
+    bucket = moto_s3.new_bucket("studio-conda")
     with step("addons upload --server URL --bundle production (moto S3)"):
         run_cli("addons", "upload", "--server", SERVER_URL, "--bundle", "production", "--config", config,
-                "--to", f"s3://{bucket}/queue-root/ayon", "--endpoint-url", moto_s3.endpoint_url, "-q")
+                "--to", f"s3://{bucket}/ayon-addons", "--endpoint-url", moto_s3.endpoint_url, "-q")
     prefix = workdir / "core-env"
     with step("install ayon-publish-core"):
         run_cli("verify", packages["ayon-publish-core"], "--channel", local_channel, "--prefix", prefix, "-q")
     before = len(render_versions(server))
-    env = worker_env(CONDA_PREFIX=str(prefix), AWS_ENDPOINT_URL=moto_s3.endpoint_url, DEADLINE_JA_S3_BUCKET=bucket,
-                     DEADLINE_JA_ROOT_PREFIX="queue-root", AYON_BUNDLE_NAME=bundle["name"],
+    env = worker_env(CONDA_PREFIX=str(prefix), AWS_ENDPOINT_URL=moto_s3.endpoint_url,
+                     AYON_ADDONS_S3_URI=f"s3://{bucket}/ayon-addons", AYON_BUNDLE_NAME=bundle["name"],
                      AYON_ADDONS_CACHE_DIR=str(workdir / "addon-cache"))
     command = shlex.join([str(prefix / "bin" / "ayon"), *publish_args(render)])
-    script = f'source "{prefix}/etc/conda/activate.d/ayon-publish-core.sh" || exit 1\n{command}'
+    script = f'set -euo pipefail\nsource "{prefix}/etc/conda/activate.d/ayon-publish-core.sh"\n{command}'
     with step("activate (addon sync) and publish from ayon-publish-core"):
         proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
