@@ -387,7 +387,7 @@ def python_deps(wanted: Sequence[AddonEntry], vendored: Mapping[str, str], prefi
     """The dependency wheels ``ayon`` needs besides the package's own, after checking that each
     compiled dependency is a conda package of the environment at ``prefix`` and that no wheel
     would be shadowed by another version the package vendors (which ``ayon`` imports first)."""
-    installed = conda_packages(prefix)
+    installed = conda_packages(prefix) if any(e.conda for e in wanted) else {}  # warm activations stay cheap
     needed: Dict[str, PythonDep] = {}
     for entry in wanted:
         for conda in entry.conda:
