@@ -315,7 +315,26 @@ def test_option_c_publishes_with_addons_synced_from_s3(
         proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     version = assert_new_version(server, project, render, before=before, output=proc.stdout)
-    assert version["data"]["comment"].endswith(", published on the farm"), version["data"]
+    comment = server.con.get_version_by_id(PROJECT, version["id"], fields={"attrib.comment"})["attrib"]["comment"]
+    assert comment.endswith(", published on the farm"), comment  # a version attribute on a real server
+
+
+def test_option_c_without_the_store_configured_names_the_cause(
+        server: RealServer, packages: dict[str, Path], local_channel: str, bundle: dict, render: Path,
+        workdir: Path) -> None:
+    """No AYON_ADDONS_S3_URI (and an old agent's missing job attachments variables): real
+    ayon-core would load no addon and say "No such command 'deadline_cloud'"; ``ayon`` says why."""
+    prefix = workdir / "core-env"
+    if not prefix.is_dir():
+        run_cli("verify", packages["ayon-publish-core"], "--channel", local_channel, "--prefix", prefix, "-q")
+    env = worker_env(CONDA_PREFIX=str(prefix), AYON_BUNDLE_NAME=bundle["name"],
+                     AYON_ADDONS_CACHE_DIR=str(workdir / "unconfigured-cache"))
+    command = shlex.join([str(prefix / "bin" / "ayon"), *publish_args(render)])
+    script = f'set -euo pipefail\nsource "{prefix}/etc/conda/activate.d/ayon-publish-core.sh"\n{command}'
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 78, proc.stdout + proc.stderr
+    (line,) = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert "which is not in AYON_ADDONS_DIR" in line and "the addon sync is not configured" in line, line
 
 
 def test_a_deadline_cloud_job_renders_and_publishes(

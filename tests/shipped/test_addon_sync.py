@@ -240,7 +240,7 @@ def test_an_addon_brings_its_pure_python_dependency_to_the_publish(core_prefix: 
         assert synced_dirs(cache) == [DEADLINE_DIR, NOTES_DIR]
         assert_published(site, tmp_path / "projects")
         (version,) = [v for v in site.store.entities("sample_project", "version")]
-        assert version["data"]["comment"] == "Render Beauty, published on the farm"
+        assert version["attrib"]["comment"] == "Render Beauty, published on the farm"
     deactivated = source(core_prefix, result.env, tmp_path, kind="deactivate")
     assert "AYON_ADDONS_PYTHONPATH" not in deactivated.env
 
