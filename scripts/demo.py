@@ -211,22 +211,21 @@ def option_c(core_package: Path, channel: str, site: AyonStandIn) -> None:
     prefix = OUT / "core-env"
     ayon_conda("verify", core_package, "--channel", channel, "--prefix", prefix)
 
-    with local_s3("demo-job-attachments") as endpoint:  # moto's endpoint and credentials: no real AWS account
+    with local_s3("demo-studio") as endpoint:  # moto's endpoint and credentials: no real AWS account
         step("option C: an S3 stand-in (moto) runs while the demo does; the next commands use it through:")
         stand_in = {k: os.environ[k] for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
                                                "AWS_DEFAULT_REGION")}
         print("$ export " + " ".join(f"{k}={shlex.quote(v)}" for k, v in stand_in.items()) + f"   # {endpoint}")
-        step("option C: upload the bundle's addons to the queue's job attachments bucket")
+        step("option C: upload the bundle's addons to the studio's store (outside the job attachments root)")
         ayon_conda("addons", "upload", ROOT / "examples/bundles/sample.json", "--to",
-                   "s3://demo-job-attachments/DeadlineCloud/ayon", "--exclude", "maya", "--exclude", "applications")
+                   "s3://demo-studio/ayon-addons", "--exclude", "maya", "--exclude", "applications")
 
-        step("option C: activate as a Deadline Cloud session would, and publish with the synced addons")
-        env = {"CONDA_PREFIX": str(prefix), "DEADLINE_JA_S3_BUCKET": "demo-job-attachments",
-               "DEADLINE_JA_ROOT_PREFIX": "DeadlineCloud", "AYON_BUNDLE_NAME": "sample-bundle-1",
-               "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache")}
+        step("option C: activate as a Deadline Cloud session would (a strict shell), and publish with the synced addons")
+        env = {"CONDA_PREFIX": str(prefix), "AYON_ADDONS_S3_URI": "s3://demo-studio/ayon-addons",
+               "AYON_BUNDLE_NAME": "sample-bundle-1", "AYON_ADDONS_CACHE_DIR": str(OUT / "addon-cache")}
         activate = shown(prefix / "etc/conda/activate.d/ayon-publish-core.sh")
         publish = shlex.join([shown(prefix / "bin/ayon"), *map(shown, PUBLISH_STEP)])
-        script = f"source {activate} && echo AYON_ADDONS_DIR=$AYON_ADDONS_DIR && {publish}"
+        script = f"set -euo pipefail; source {activate}; echo AYON_ADDONS_DIR=$AYON_ADDONS_DIR; {publish}"
         for attempt in ("cold cache", "warm cache"):
             print(f"# {attempt}")
             run(["bash", "-c", script], env=env)

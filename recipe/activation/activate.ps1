@@ -1,6 +1,7 @@
 # ayon-publish-core (PowerShell, dot-sourced on activation): sync the AYON bundle's addons from S3
 # into a node-local cache and point AYON_ADDONS_DIR at it. Nothing happens unless AYON_ADDONS_S3_URI
-# or DEADLINE_JA_S3_BUCKET is set. All logic is in ayon_publish/addon_sync.py; this applies its output.
+# is set. All logic is in ayon_publish/addon_sync.py; this applies its output. It never fails: a
+# failure is in AYON_ADDONS_SYNC_ERROR, and `ayon` refuses to run with it.
 $AyonSyncPython = Join-Path $Env:CONDA_PREFIX 'python.exe'
 if (-not (Test-Path -LiteralPath $AyonSyncPython)) { $AyonSyncPython = Join-Path $Env:CONDA_PREFIX 'bin/python' }
 try {

@@ -2,16 +2,22 @@
 
 ``ayon-conda addons upload`` writes this layout (the pipeline imports this module) and
 :mod:`ayon_publish.addon_sync` reads it on workers. Under a prefix (on workers
-``AYON_ADDONS_S3_URI``, default ``s3://$DEADLINE_JA_S3_BUCKET/$DEADLINE_JA_ROOT_PREFIX/ayon``)::
+``AYON_ADDONS_S3_URI``, a prefix the studio chooses, e.g. ``s3://studio-conda/ayon-addons``)::
 
     addons/{name}_{version}.json              addon manifest; the addon is published once it exists
     addons/{name}_{version}/{sha256}.zip      its client code, content-addressed
+    addons/{name}_{version}/python/{sha256}.whl   a pure-Python wheel its client code needs
     bundles/{bundle}.json                     bundle manifest: each addon's version, archive, sha256
 
 An archive holds the addon's client package at its top (``{client_dir}/...``), exactly what
 AYON's ``{name}_{version}`` directory holds. Everything is append-only, like the conda channel:
 an object is never replaced, an addon version is published once, and a bundle's manifest never
 changes (so a worker that has one cached needs S3 only for archives it does not have yet).
+An addon's client dependencies (its ``client/pyproject.toml``, resolved by ``ayon-conda addons
+upload`` with the rules of ``pin``) are listed in both manifests under the addon: ``python``, the
+pure-Python wheels stored beside it (what ``ayon-publish-core`` does not vendor already), and
+``conda``, compiled ones that the worker's environment must hold as conda packages. An addon
+without dependencies has neither key, so its manifests are the bytes they always were.
 The archive key carries its sha256 so that an upload from another machine, whose zlib may
 compress the same files to other bytes, can never collide with a published archive; the addon
 manifest's ``tree_sha256`` (over the files, not the zip bytes) says whether two uploads are the
@@ -24,6 +30,8 @@ compatible; standard library only.
 >>> entry = AddonEntry("deadline_cloud", "0.2.0", "ayon_deadline_cloud", "ab" * 32, 1234)
 >>> entry.archive
 'addons/deadline_cloud_0.2.0/abababababababababababababababababababababababababababababababab.zip'
+>>> PythonDep("inflection", "0.5.1", "inflection-0.5.1-py2.py3-none-any.whl", "cd" * 32, 9).archive("notes", "1.0.0")
+'addons/notes_1.0.0/python/cdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcdcd.whl'
 >>> bundle_manifest_key("production-2026")
 'bundles/production-2026.json'
 """
@@ -31,7 +39,7 @@ compatible; standard library only.
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping, NamedTuple, Sequence
+from typing import Any, Mapping, NamedTuple, Sequence, Tuple
 
 from ayon_publish import names
 
@@ -59,6 +67,80 @@ def bundle_manifest_key(bundle: str) -> str:
     return f"bundles/{bundle}.json"
 
 
+def wheel_key(name: str, version: str, sha256: str) -> str:
+    return f"addons/{addon_dir_name(name, version)}/python/{sha256}.whl"
+
+
+def _checked(check: Any, value: Any, kind: str) -> Any:
+    try:
+        return check(value, kind)
+    except names.InvalidName as exc:
+        raise ManifestError(str(exc)) from None
+
+
+def _size(value: Any, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ManifestError(f"{what}: size {names.shown(value)} is not a number of bytes")
+    return value
+
+
+def _list(data: Mapping[str, Any], key: str, addon: str) -> Sequence[Any]:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise ManifestError(f"addon {addon}: '{key}' is not a list")
+    return value
+
+
+class PythonDep(NamedTuple):
+    """A pure-Python wheel an addon's client code imports, stored beside the addon."""
+
+    name: str  # normalized distribution name
+    version: str
+    file: str  # the wheel's file name
+    sha256: str
+    size: int
+
+    def archive(self, addon: str, addon_version: str) -> str:
+        """The wheel's key, relative to the prefix."""
+        return wheel_key(addon, addon_version, self.sha256)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "file": self.file, "sha256": self.sha256, "size": self.size}
+
+    @classmethod
+    def from_dict(cls, data: Any, addon: str) -> PythonDep:
+        if not isinstance(data, Mapping):
+            raise ManifestError(f"addon {addon}: a python dependency is not an object")
+        what = f"python dependency of addon {addon}"
+        file = _checked(names.file_name, data.get("file"), f"wheel file of addon {addon}")
+        if not file.endswith(".whl"):
+            raise ManifestError(f"{what}: {names.shown(file)} is not a wheel")
+        return cls(_checked(names.distribution, data.get("name"), what),
+                   _checked(names.dist_version, data.get("version"), f"version of a {what}"),
+                   file, _checked(names.sha256, data.get("sha256"), f"sha256 of a {what}"),
+                   _size(data.get("size"), what))
+
+
+class CondaDep(NamedTuple):
+    """A compiled dependency of an addon: a conda package the worker's environment must hold."""
+
+    name: str  # the PyPI name it was resolved as
+    version: str
+    conda_name: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "version": self.version, "conda_name": self.conda_name}
+
+    @classmethod
+    def from_dict(cls, data: Any, addon: str) -> CondaDep:
+        if not isinstance(data, Mapping):
+            raise ManifestError(f"addon {addon}: a conda dependency is not an object")
+        what = f"conda dependency of addon {addon}"
+        return cls(_checked(names.distribution, data.get("name"), what),
+                   _checked(names.dist_version, data.get("version"), f"version of a {what}"),
+                   _checked(names.package_name, data.get("conda_name"), f"conda name of a {what}"))
+
+
 class AddonEntry(NamedTuple):
     """One published addon version: what a worker needs to fetch and check it."""
 
@@ -67,6 +149,8 @@ class AddonEntry(NamedTuple):
     client_dir: str
     sha256: str  # of the archive's bytes
     size: int
+    python: Tuple[PythonDep, ...] = ()
+    conda: Tuple[CondaDep, ...] = ()
 
     @property
     def archive(self) -> str:
@@ -77,9 +161,18 @@ class AddonEntry(NamedTuple):
     def dir_name(self) -> str:
         return addon_dir_name(self.name, self.version)
 
+    def wheel(self, dep: PythonDep) -> str:
+        """The key of one of its wheels, relative to the prefix."""
+        return dep.archive(self.name, self.version)
+
     def to_dict(self) -> dict[str, Any]:
-        return {"version": self.version, "client_dir": self.client_dir, "archive": self.archive,
-                "sha256": self.sha256, "size": self.size}
+        data: dict[str, Any] = {"version": self.version, "client_dir": self.client_dir, "archive": self.archive,
+                                "sha256": self.sha256, "size": self.size}
+        if self.python:
+            data["python"] = [dict(d.to_dict(), archive=self.wheel(d)) for d in self.python]
+        if self.conda:
+            data["conda"] = [d.to_dict() for d in self.conda]
+        return data
 
     @classmethod
     def from_dict(cls, name: Any, data: Any) -> AddonEntry:
@@ -96,11 +189,15 @@ class AddonEntry(NamedTuple):
             )
         except names.InvalidName as exc:
             raise ManifestError(str(exc)) from None
-        if not isinstance(entry.size, int) or isinstance(entry.size, bool) or entry.size < 0:
-            raise ManifestError(f"addon {name}: size {names.shown(entry.size)} is not a number of bytes")
+        _size(entry.size, f"addon {name}")
         if data.get("archive") != entry.archive:
             raise ManifestError(f"addon {name}: archive {names.shown(data.get('archive'))} is not {entry.archive!r}")
-        return entry
+        python = tuple(PythonDep.from_dict(d, entry.name) for d in _list(data, "python", entry.name))
+        for dep, raw in zip(python, data.get("python", [])):
+            if raw.get("archive") != entry.wheel(dep):
+                raise ManifestError(f"addon {name}: archive {names.shown(raw.get('archive'))} is not {entry.wheel(dep)!r}")
+        conda = tuple(CondaDep.from_dict(d, entry.name) for d in _list(data, "conda", entry.name))
+        return entry._replace(python=python, conda=conda)
 
 
 def dumps(manifest: Mapping[str, Any]) -> bytes:

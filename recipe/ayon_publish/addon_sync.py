@@ -11,9 +11,12 @@ which print the environment changes as code of that shell (:mod:`ayon_publish.sh
 Environment:
 
 ``AYON_ADDONS_S3_URI``
-    where ``ayon-conda addons upload`` put the addons (:mod:`ayon_publish.addon_store`); default
-    ``s3://$DEADLINE_JA_S3_BUCKET/$DEADLINE_JA_ROOT_PREFIX/ayon``, the queue's job attachments
-    bucket. With neither variable set nothing happens and activation succeeds silently.
+    where ``ayon-conda addons upload`` put the addons (:mod:`ayon_publish.addon_store`): a prefix
+    the studio chooses outside the job attachments root, which queue roles can only read (the
+    starter farm's queue roles may write anywhere under that root). ``job-attachments`` selects
+    the former default, ``s3://$DEADLINE_JA_S3_BUCKET/$DEADLINE_JA_ROOT_PREFIX/ayon``, from the
+    variables worker agents export from 0.29.1 on. Unset: nothing happens, silently (and ``ayon``
+    says so if the job's command needs an addon that is then missing).
 ``AYON_BUNDLE_NAME``
     the bundle whose addons are synced; required once the sync is configured. There is no
     default: the package's spec names only the core version, so the package a job gets may have
@@ -29,7 +32,12 @@ AWS credentials and ``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_S3``
     boto3's standard chain (on Deadline Cloud the queue role's ``AWS_PROFILE``); an endpoint
     selects an S3-compatible store, with path-style addressing.
 
-On success ``AYON_ADDONS_DIR`` points at ``<cache>/addons``, which holds AYON's
+On success ``AYON_ADDONS_DIR`` points at ``<cache>/addons``, and ``AYON_ADDONS_PYTHONPATH`` lists
+the directories of the synced addons' pure-Python dependencies (``<cache>/python/<sha256>``, one
+per wheel, shared by every addon and bundle that lists the same bytes), which the ``ayon``
+bootstrap alone puts on ``sys.path`` (not ``PYTHONPATH``: the environment's other programs never
+see them). A dependency ``ayon-publish-core`` vendors is not synced; a compiled one (a conda
+package) must be installed in the environment. ``AYON_ADDONS_DIR``, which holds AYON's
 ``{name}_{version}`` directories of every bundle synced on the node (like the AYON launcher's own
 addons directory: ayon-core loads only the versions its bundle names). Deactivation restores
 what was there. The addons the package bakes are not synced: the bundle must use the same
@@ -47,8 +55,9 @@ temporary directory that is renamed into place. Nothing half-written ever appear
 Failure (bucket missing, no credentials, checksum mismatch, unknown bundle, ...) prints one line
 on stderr, appends it to ``<cache>/logs/activate.log`` (queue environments may drop the stderr
 of activation scripts) and sets ``AYON_ADDONS_SYNC_ERROR``, which makes the ``ayon`` command
-refuse to run, so a job fails with that line even where the activator ignores the script's
-status. Python 3.9 compatible; boto3 is the only import beyond the standard library.
+refuse to run with that line. The activation itself always exits 0: under a queue environment
+that runs with ``set -euo pipefail``, a failing activation would end the whole session (and the
+console sample's error trap cleans the node's conda caches); ``ayon`` is the one that fails. Python 3.9 compatible; boto3 is the only import beyond the standard library.
 """
 
 from __future__ import annotations
@@ -66,17 +75,20 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence
 
 from ayon_publish import addon_store, names, shell_env
-from ayon_publish.addon_store import AddonEntry, ManifestError
+from ayon_publish.addon_store import AddonEntry, ManifestError, PythonDep
 from ayon_publish.file_lock import FileLock, LockTimeout
 
 URI_VAR = "AYON_ADDONS_S3_URI"
+#: The value of URI_VAR that selects the store below the job attachments root (the former default).
+JOB_ATTACHMENTS = "job-attachments"
+PYTHONPATH_VAR = "AYON_ADDONS_PYTHONPATH"
 CACHE_VAR = "AYON_ADDONS_CACHE_DIR"
 BUNDLE_VAR = "AYON_BUNDLE_NAME"
 ERROR_VAR = "AYON_ADDONS_SYNC_ERROR"
 ADDONS_DIR_VAR = "AYON_ADDONS_DIR"
 JA_BUCKET_VAR = "DEADLINE_JA_S3_BUCKET"
 JA_PREFIX_VAR = "DEADLINE_JA_ROOT_PREFIX"
-#: Below the job attachments root prefix (beside its Data/ and Manifests/).
+#: With URI_VAR=job-attachments: below the job attachments root prefix (beside its Data/ and Manifests/).
 JA_SUBPREFIX = "ayon"
 
 BUILD_INFO = Path(__file__).resolve().parent / "build_info.json"
@@ -121,11 +133,12 @@ class SyncResult(NamedTuple):
     addons: List[AddonEntry]  # synced (the baked ones are not)
     downloaded: List[AddonEntry]
     addons_dir: Path
+    python_path: List[Path]  # the synced addons' dependency directories, for ayon's sys.path
 
 
 # -- settings ----------------------------------------------------------------------------------
 def is_configured(environ: Mapping[str, str]) -> bool:
-    return bool(environ.get(URI_VAR) or environ.get(JA_BUCKET_VAR))
+    return bool(environ.get(URI_VAR))
 
 
 def default_cache_dir(environ: Mapping[str, str]) -> Path:
@@ -145,16 +158,18 @@ def cache_dir(environ: Mapping[str, str]) -> Path:
 
 def settings_from_env(environ: Mapping[str, str]) -> Settings:
     """Where to sync from, which bundle, into which cache (call only when configured)."""
-    uri = environ.get(URI_VAR)
-    if not uri:
+    uri = environ.get(URI_VAR, "")
+    origin = URI_VAR
+    if uri == JOB_ATTACHMENTS:
+        if not environ.get(JA_BUCKET_VAR):
+            raise SyncError(f"{URI_VAR}={JOB_ATTACHMENTS}", f"{JA_BUCKET_VAR} is not set (worker agents export it from "
+                            "0.29.1 on)", f"upgrade the worker agent, or set {URI_VAR} to the s3:// URI of the store")
         root = environ.get(JA_PREFIX_VAR, "").strip("/")
         uri = f"s3://{environ[JA_BUCKET_VAR]}/{root + '/' if root else ''}{JA_SUBPREFIX}"
-        origin = f"{JA_BUCKET_VAR}/{JA_PREFIX_VAR}"
-    else:
-        origin = URI_VAR
+        origin = f"{URI_VAR}={JOB_ATTACHMENTS} ({JA_BUCKET_VAR}/{JA_PREFIX_VAR})"
     bucket, _, prefix = uri[len("s3://"):].partition("/") if uri.startswith("s3://") else ("", "", "")
     if not bucket:
-        raise SyncError(f"{origin}={uri}", "not an s3://bucket/prefix URI", f"fix {origin}")
+        raise SyncError(f"{origin}={uri}", f"not an s3://bucket/prefix URI (or {JOB_ATTACHMENTS})", f"fix {URI_VAR}")
     bundle = environ.get(BUNDLE_VAR, "")
     if not bundle:
         raise SyncError(BUNDLE_VAR, f"is not set, and the addons synced from {uri} depend on the bundle",
@@ -170,11 +185,13 @@ def settings_from_env(environ: Mapping[str, str]) -> Settings:
 
 # -- the cache ---------------------------------------------------------------------------------
 class Cache:
-    """``addons/`` (AYON_ADDONS_DIR), ``manifests/``, ``tmp/``, ``sync.lock``, ``logs/``."""
+    """``addons/`` (AYON_ADDONS_DIR), ``python/`` (their dependencies), ``manifests/``, ``tmp/``,
+    ``sync.lock``, ``logs/``."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self.addons_dir = root / "addons"
+        self.python_dir = root / "python"
         self.tmp_dir = root / "tmp"
         self.lock_path = root / "sync.lock"
         self.log_path = root / "logs" / "activate.log"
@@ -206,6 +223,14 @@ class Cache:
             return False
         return isinstance(marker, dict) and marker.get("sha256") == entry.sha256
 
+    def wheel_dir(self, dep: PythonDep) -> Path:
+        """Where a dependency's wheel is unpacked: named by its sha256, complete once it exists."""
+        return self.python_dir / dep.sha256
+
+    def is_complete(self, entry: AddonEntry) -> bool:
+        """The addon and every dependency wheel it lists are in the cache."""
+        return self.is_current(entry) and all(self.wheel_dir(d).is_dir() for d in entry.python)
+
     def prepare(self) -> None:
         """Create the layout and clear what a crashed sync left in ``tmp/`` (hold the lock)."""
         self.addons_dir.mkdir(parents=True, exist_ok=True)
@@ -235,6 +260,16 @@ class Cache:
         if final.exists():  # another archive under the same name (another bucket or prefix): replace it
             os.replace(final, work / "replaced")
         os.replace(tree, final)
+
+    def install_wheel(self, dep: PythonDep, wheel: Path, url: str) -> None:
+        """Unpack a verified pure-Python wheel into :meth:`wheel_dir` (all or nothing)."""
+        from ayon_publish.safe_archive import UnsafeArchive, extract
+
+        try:
+            extract(wheel, self.wheel_dir(dep))
+        except UnsafeArchive as exc:
+            raise SyncError(url, exc.problem, "the wheel is unsafe: check who can write to the bucket, then "
+                            + _REUPLOAD) from None
 
     def log(self, message: str) -> None:
         """Append one line to the activation log (best effort: it must never fail activation)."""
@@ -347,19 +382,63 @@ def addons_to_sync(entries: Sequence[AddonEntry], baked: Mapping[str, str], bund
     return wanted
 
 
-def sync(settings: Settings, baked: Mapping[str, str], package: str) -> SyncResult:
-    """Make ``<cache>/addons`` hold every addon of the bundle; see the module docstring."""
+def python_deps(wanted: Sequence[AddonEntry], vendored: Mapping[str, str], prefix: Optional[str],
+                package: str) -> List[PythonDep]:
+    """The dependency wheels ``ayon`` needs besides the package's own, after checking that each
+    compiled dependency is a conda package of the environment at ``prefix`` and that no wheel
+    would be shadowed by another version the package vendors (which ``ayon`` imports first)."""
+    installed = conda_packages(prefix) if any(e.conda for e in wanted) else {}  # warm activations stay cheap
+    needed: Dict[str, PythonDep] = {}
+    for entry in wanted:
+        for conda in entry.conda:
+            if installed.get(conda.conda_name) != conda.version:
+                has = f"has {conda.conda_name} {installed[conda.conda_name]}" if conda.conda_name in installed else \
+                    f"has no {conda.conda_name}"
+                raise SyncError(f"addon {entry.name} {entry.version}", f"needs the compiled {conda.name} {conda.version} "
+                                f"(conda package {conda.conda_name} =={conda.version}) and this environment {has}",
+                                f"add '{conda.conda_name}=={conda.version}' to the environment's conda packages")
+        for dep in entry.python:
+            if dep.name in vendored:
+                if vendored[dep.name] != dep.version:
+                    raise SyncError(f"addon {entry.name} {entry.version}", f"needs {dep.name} {dep.version} and this "
+                                    f"environment's {package} vendors {dep.name} {vendored[dep.name]}, which ayon imports "
+                                    "first", f"upload the addon with the component config the package was pinned with, "
+                                    f"or bake the addon (ayon-conda pin --addon {entry.name})")
+                continue
+            needed.setdefault(dep.sha256, dep)
+    return sorted(needed.values(), key=lambda d: (d.name, d.sha256))
+
+
+def conda_packages(prefix: Optional[str]) -> Dict[str, str]:
+    """name -> version of the conda packages installed at ``prefix`` (its ``conda-meta/``)."""
+    found: Dict[str, str] = {}
+    for record in sorted(Path(prefix).glob("conda-meta/*.json")) if prefix else ():
+        try:
+            meta = json.loads(record.read_text(encoding="utf-8"))
+            found[str(meta["name"])] = str(meta["version"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
+
+
+def sync(settings: Settings, baked: Mapping[str, str], package: str, vendored: Optional[Mapping[str, str]] = None,
+         prefix: Optional[str] = None) -> SyncResult:
+    """Make ``<cache>/addons`` hold every addon of the bundle, and ``<cache>/python`` their
+    dependencies; see the module docstring. ``vendored``: what the package vendors (name ->
+    version); ``prefix``: the conda environment, whose packages compiled dependencies must be."""
+    vendored = vendored or {}
     cache = Cache(settings.cache)
     cached = cache.cached_manifest(settings)
     if cached is not None:
         wanted = addons_to_sync(cached, baked, settings.bundle, package)
-        if cache.addons_dir.is_dir() and all(cache.is_current(e) for e in wanted):
-            return SyncResult(settings.bundle, wanted, [], cache.addons_dir)
+        deps = python_deps(wanted, vendored, prefix, package)
+        if cache.addons_dir.is_dir() and all(cache.is_complete(e) for e in wanted):
+            return SyncResult(settings.bundle, wanted, [], cache.addons_dir, [cache.wheel_dir(d) for d in deps])
     try:
         settings.cache.mkdir(parents=True, exist_ok=True)
         with FileLock(cache.lock_path, LOCK_TIMEOUT):
             cache.prepare()
-            return _sync_locked(settings, cache, baked, package)
+            return _sync_locked(settings, cache, baked, package, vendored, prefix)
     except LockTimeout:
         raise SyncError(str(cache.lock_path), f"another activation has held the cache lock for {LOCK_TIMEOUT:.0f} s",
                         "look for a hung session on this worker") from None
@@ -367,7 +446,8 @@ def sync(settings: Settings, baked: Mapping[str, str], package: str) -> SyncResu
         raise SyncError(str(settings.cache), f"cannot write the addon cache ({exc.strerror or exc})", _CACHE_FIX) from None
 
 
-def _sync_locked(settings: Settings, cache: Cache, baked: Mapping[str, str], package: str) -> SyncResult:
+def _sync_locked(settings: Settings, cache: Cache, baked: Mapping[str, str], package: str,
+                 vendored: Mapping[str, str], prefix: Optional[str]) -> SyncResult:
     remote = Remote(settings)
     manifest_key = addon_store.bundle_manifest_key(settings.bundle)
     entries = cache.cached_manifest(settings)  # again: another session may have synced meanwhile
@@ -381,6 +461,11 @@ def _sync_locked(settings: Settings, cache: Cache, baked: Mapping[str, str], pac
         except ManifestError as exc:
             raise SyncError(settings.url(manifest_key), f"not a valid bundle manifest: {exc}", _REUPLOAD) from None
     wanted = addons_to_sync(entries, baked, settings.bundle, package)
+    deps = python_deps(wanted, vendored, prefix, package)
+    owner = {d.sha256: e for e in wanted for d in e.python}
+    for dep in deps:
+        if not cache.wheel_dir(dep).is_dir():
+            _download_wheel(settings, cache, remote, owner[dep.sha256], dep)
     downloaded = []
     for entry in wanted:
         if cache.is_current(entry):
@@ -401,7 +486,25 @@ def _sync_locked(settings: Settings, cache: Cache, baked: Mapping[str, str], pac
         downloaded.append(entry)
     if data is not None:
         cache.save_manifest(settings, data)
-    return SyncResult(settings.bundle, wanted, downloaded, cache.addons_dir)
+    return SyncResult(settings.bundle, wanted, downloaded, cache.addons_dir, [cache.wheel_dir(d) for d in deps])
+
+
+def _download_wheel(settings: Settings, cache: Cache, remote: Remote, entry: AddonEntry, dep: PythonDep) -> None:
+    """Fetch one dependency wheel of ``entry``, check it against the manifest and unpack it."""
+    rel = entry.wheel(dep)
+    url = settings.url(rel)
+    work = Path(tempfile.mkdtemp(prefix=f"{dep.sha256[:16]}.", dir=cache.tmp_dir))
+    try:
+        wheel = work / dep.file
+        missing = SyncError(url, f"the wheel {dep.file} of {entry.name} {entry.version} is missing", _REUPLOAD)
+        sha256, size = remote.download(rel, wheel, missing)
+        if size != dep.size:
+            raise SyncError(url, f"size mismatch (manifest {dep.size} bytes, downloaded {size})", _CHANGED)
+        if sha256 != dep.sha256:
+            raise SyncError(url, f"sha256 mismatch (manifest {dep.sha256}, downloaded {sha256})", _CHANGED)
+        cache.install_wheel(dep, wheel, url)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
 
 
 # -- activation --------------------------------------------------------------------------------
@@ -409,14 +512,14 @@ def read_build_info() -> Dict[str, Any]:
     return json.loads(BUILD_INFO.read_text(encoding="utf-8"))
 
 
-def activate(environ: Mapping[str, str], info: Mapping[str, Any], err: Any = None) -> tuple[int, shell_env.Changes]:
-    """Sync if configured; returns (exit code, environment changes). Reports failures on ``err``.
+def activate(environ: Mapping[str, str], info: Mapping[str, Any], err: Any = None) -> shell_env.Changes:
+    """Sync if configured; returns the environment changes. Reports failures on ``err``.
 
     Fails closed: any error, expected or not, sets :data:`ERROR_VAR` to one line.
     """
     err = err or sys.stderr
     if not is_configured(environ):
-        return 0, {}
+        return {}
     package = PACKAGE
     cache = Cache(cache_dir(environ))
     started = time.monotonic()
@@ -424,24 +527,26 @@ def activate(environ: Mapping[str, str], info: Mapping[str, Any], err: Any = Non
         package = info["package"]["name"]
         settings = settings_from_env(environ)
         baked = {name: addon["version"] for name, addon in info["addons"].items()}
-        result = sync(settings, baked, package)
+        result = sync(settings, baked, package, info.get("vendored", {}), environ.get("CONDA_PREFIX") or sys.prefix)
         seconds = time.monotonic() - started
         dirs = " ".join(e.dir_name for e in result.addons) or "(none)"
         summary = f"bundle {result.bundle} from {settings.uri}: {dirs}"
-        changes = shell_env.activation_changes(environ, {ADDONS_DIR_VAR: str(result.addons_dir), ERROR_VAR: None})
+        python_path = os.pathsep.join(str(p) for p in result.python_path) or None
+        changes = shell_env.activation_changes(environ, {ADDONS_DIR_VAR: str(result.addons_dir), ERROR_VAR: None,
+                                                         PYTHONPATH_VAR: python_path})
     except Exception as exc:  # one line for the user; a bug's traceback goes to the log
         line = exc.line if isinstance(exc, SyncError) else unexpected(package, exc)
         cache.log(f"error: {line}")
         if not isinstance(exc, SyncError):
             cache.log(traceback.format_exc().rstrip().replace("\n", "\n    "))
         print(f"error: {package} addon sync: {line}", file=err)
-        return 1, shell_env.activation_changes(environ, {ERROR_VAR: line})
+        return shell_env.activation_changes(environ, {ERROR_VAR: line})
     if result.downloaded:
         size = sum(e.size for e in result.downloaded) / 1e6
         summary += f"; downloaded {len(result.downloaded)} ({size:.1f} MB) in {seconds:.1f} s"
         print(f"{package}: synced {summary}", file=err)
     cache.log(f"ok: {summary}")
-    return 0, changes
+    return changes
 
 
 def unexpected(package: str, exc: BaseException) -> str:
@@ -451,6 +556,7 @@ def unexpected(package: str, exc: BaseException) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Exit 0 whatever happened (activation must never end a session); failures are in the output."""
     parser = argparse.ArgumentParser(
         prog="python -m ayon_publish.addon_sync",
         description="Sync the AYON bundle's addons from S3 on conda activation and print the environment "
@@ -460,23 +566,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--shell", choices=shell_env.SHELLS, required=True, help="the shell that applies the output")
     args = parser.parse_args(argv)
     if args.action == "deactivate":
-        code, text = 0, shell_env.render(shell_env.deactivation_changes(os.environ), args.shell)
+        text = shell_env.render(shell_env.deactivation_changes(os.environ), args.shell)
     else:
-        code, text = _activate_failing_closed(args.shell)
+        text = _activate_failing_closed(args.shell)
     if text:
         print(text)
-    return code
+    return 0
 
 
-def _activate_failing_closed(shell: str) -> tuple[int, str]:
+def _activate_failing_closed(shell: str) -> str:
     """:func:`activate` rendered for ``shell``; whatever fails, the output still sets :data:`ERROR_VAR`."""
     try:
-        code, changes = activate(os.environ, read_build_info())
-        return code, shell_env.render(changes, shell)
+        return shell_env.render(activate(os.environ, read_build_info()), shell)
     except Exception as exc:  # fail closed: the environment still gets the error, whatever went wrong
         line = unexpected(PACKAGE, exc)
         print(f"error: {PACKAGE} addon sync: {line}", file=sys.stderr)
-        return 1, shell_env.render(shell_env.activation_changes({}, {ERROR_VAR: line}), shell)
+        return shell_env.render(shell_env.activation_changes({}, {ERROR_VAR: line}), shell)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,10 @@ It does what the AYON launcher would do before ayon-core runs, and nothing more:
   ``ayon addon deadline_cloud publish ...``.
 
 In ``ayon-publish-core`` the activation scripts may have synced the bundle's other addons from S3
-(:mod:`ayon_publish.addon_sync`) and set ``AYON_ADDONS_DIR`` to that cache, which is then kept.
+(:mod:`ayon_publish.addon_sync`) and set ``AYON_ADDONS_DIR`` to that cache, which is then kept,
+and ``AYON_ADDONS_PYTHONPATH`` to their dependencies, which go on ``sys.path`` after the
+package's own (``ayon`` and the subprocesses it starts as ``AYON_EXECUTABLE`` see them; the
+environment's other programs do not).
 ayon-core itself always comes from the package: its version is the package's version (the pin),
 the sync refuses a bundle that names another core, and ayon-core never loads the ``core`` entry
 of ``AYON_ADDONS_DIR`` as an addon. If that sync failed, ``AYON_ADDONS_SYNC_ERROR`` holds its
@@ -55,6 +58,8 @@ BUILD_INFO = HERE / "build_info.json"
 LAUNCHER_DIR = HERE / "launcher"
 #: Set by ayon-publish-core's activation when the addon sync failed (ayon_publish.addon_sync).
 SYNC_ERROR_VAR = "AYON_ADDONS_SYNC_ERROR"
+#: Set by the same activation: the synced addons' dependency directories, for this process's sys.path only.
+SYNC_PYTHONPATH_VAR = "AYON_ADDONS_PYTHONPATH"
 SELF_CHECK_FAILED = 2
 
 
@@ -75,7 +80,8 @@ def setup(environ: MutableMapping[str, str] | None = None) -> dict[str, Any]:
     env = os.environ if environ is None else environ
     info = build_info()
     core_dir = ADDONS_DIR / info["addons"]["core"]["dir"]
-    for path in (str(core_dir), str(VENDOR_DIR)):
+    synced = [p for p in env.get(SYNC_PYTHONPATH_VAR, "").split(os.pathsep) if p]
+    for path in (*reversed(synced), str(core_dir), str(VENDOR_DIR)):  # the package's own first
         if path in sys.path:
             sys.path.remove(path)
         sys.path.insert(0, path)
@@ -105,6 +111,21 @@ def sync_refusal(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def missing_addon_hint(environ: Mapping[str, str], name: str) -> str:
+    """What to do when the job's command needs addon ``name`` and AYON_ADDONS_DIR does not hold it."""
+    try:
+        from ayon_publish import addon_sync  # ayon-publish-core only
+    except ImportError:
+        return (f"this package does not bake {name}: pin its bundle with 'ayon-conda pin --addon {name}', or run "
+                "ayon-publish-core with the addon sync")
+    if not addon_sync.is_configured(environ):
+        return (f"the addon sync is not configured: set {addon_sync.URI_VAR} to where 'ayon-conda addons upload' put "
+                f"the bundle's addons (the publish step's environment, add_publish_step_environment(addons_s3_uri=...)), "
+                f"or to '{addon_sync.JOB_ATTACHMENTS}' with worker agents 0.29.1 or later")
+    return (f"the synced bundle '{environ.get(addon_sync.BUNDLE_VAR, '')}' does not hold it: upload the bundle with "
+            f"'ayon-conda addons upload' without --exclude {name}, or set {addon_sync.BUNDLE_VAR} to the job's bundle")
+
+
 def version_text(info: dict[str, Any]) -> str:
     pkg = info["package"]
     lines = [f"{pkg['name']} {pkg['version']} {pkg['build']}", f"bundle {info['bundle']['name']}"]
@@ -131,8 +152,9 @@ launcher would set, for a publish on a farm worker.
 
 Exit codes: 0 success; 1 ayon-core failed (its own message above); 69 the AYON server cannot be
 reached; 77 the server refused AYON_API_KEY; 78 configuration: a variable is not set, the bundle
-is not on the server or names other addon versions than the package bakes, or the addon sync
-failed; 2 the self-check failed.
+is not on the server or names other addon versions than the package bakes, the addon sync
+failed, or the addon of `ayon addon NAME` is not in the bundle or not in AYON_ADDONS_DIR;
+2 the self-check failed.
 """
 
 
@@ -162,7 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return SELF_CHECK_FAILED if failed else 0
     baked = {name: addon["version"] for name, addon in info["addons"].items()}
     try:
-        preflight.check(os.environ, baked)
+        command_addon = args[1] if len(args) > 1 and args[0] == "addon" else None
+        preflight.check(os.environ, baked, command_addon=command_addon,
+                        missing_hint=missing_addon_hint(os.environ, command_addon) if command_addon else "")
     except preflight.PreflightError as exc:
         return _refuse(exc.code, exc.line)
     from ayon_core.cli import main as ayon_main

@@ -120,6 +120,12 @@ package_name = _checker(
 file_name = _checker(
     "file_name", r"[A-Za-z0-9_][A-Za-z0-9_.+!-]*", "one file name (letters, digits, '_', '.', '+', '!', '-')", 255,
     "file name", "One path component, never ``.`` or ``..`` (a wheel's file name from a lock).")
+distribution = _checker(
+    "distribution", r"[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?", "a normalized PyPI name (lower-case letters, digits, "
+    "'.' and '-' inside)", MAX_NAME, "distribution name", "A Python distribution's PEP 503 normalized name.")
+dist_version = _checker(
+    "dist_version", r"[0-9][0-9A-Za-z.+!_-]*", "a Python version (PEP 440: digits first, then letters, digits, "
+    "'.', '+', '!', '_', '-')", MAX_VERSION, "distribution version", "A Python distribution's version.")
 sha256 = _checker("sha256", r"[0-9a-f]{64}", "64 lower-case hex digits", 64, "sha256", "A sha256 in lower-case hex.")
 
 

@@ -13,6 +13,7 @@ Standard library only, Python 3.9: it runs before anything of the package's is i
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from typing import Any, Mapping
@@ -70,9 +71,15 @@ def _effective_addons(bundles: Mapping[str, Mapping[str, Any]], studio: str, pro
     return addons
 
 
-def check(env: Mapping[str, str], baked: Mapping[str, str], timeout: float = TIMEOUT) -> str:
+def check(env: Mapping[str, str], baked: Mapping[str, str], timeout: float = TIMEOUT, *,
+          command_addon: str | None = None, missing_hint: str = "") -> str:
     """Raise :class:`PreflightError` unless ayon-core can start for this package; returns the
-    studio bundle's name. ``baked``: the package's addons (name -> version)."""
+    studio bundle's name. ``baked``: the package's addons (name -> version).
+
+    ``command_addon``: the addon whose command runs (``ayon addon NAME ...``): the bundle must name
+    it and ``AYON_ADDONS_DIR`` hold that version, or ayon-core says "No such command"; the line
+    then ends with ``missing_hint`` (what to do).
+    """
     url = env.get("AYON_SERVER_URL", "").strip()
     if not url:
         raise PreflightError(EX_CONFIG, "AYON_SERVER_URL is not set; set it to the AYON server the job publishes to "
@@ -99,4 +106,16 @@ def check(env: Mapping[str, str], baked: Mapping[str, str], timeout: float = TIM
             raise PreflightError(EX_CONFIG, f"{which} on {url} has {has}, but this package bakes {name} {version}, "
                                  "which ayon-core would not load; install the package built for the bundle "
                                  "(ayon-conda resolve), or set AYON_BUNDLE_NAME to the bundle it was built for")
+    if command_addon and command_addon not in baked:
+        which = f"bundle '{studio}'" + (f" with project bundle '{project}'" if project else "")
+        version = effective.get(command_addon)
+        if not version:
+            raise PreflightError(EX_CONFIG, f"{which} on {url} has no addon {command_addon}, so there is no "
+                                 f"'ayon addon {command_addon}' command; add the addon to the bundle, or set "
+                                 "AYON_BUNDLE_NAME to the job's bundle")
+        addons_dir = env.get("AYON_ADDONS_DIR", "")
+        if not os.path.isdir(os.path.join(addons_dir, f"{command_addon}_{version}")):
+            raise PreflightError(EX_CONFIG, f"{which} on {url} has {command_addon} {version}, which is not in "
+                                 f"AYON_ADDONS_DIR ({addons_dir or 'not set'}), so ayon-core would say \"No such command "
+                                 f"'{command_addon}'\"; {missing_hint or 'install the addon there'}")
     return studio

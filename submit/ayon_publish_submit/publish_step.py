@@ -18,9 +18,11 @@ queue environment, ours, or none::
                                  ["s3://studio-conda/ayon", "conda-forge"])
 
 For option C (``ayon-publish-core``, whose activation syncs the bundle's other addons from S3)
-pass ``name="ayon-publish-core", bake=["core"]`` and, unless the workers' job attachments
-variables point at the addons, ``addons_s3_uri=``: the environment then also sets the variables
-that the package's addon sync reads before it activates.
+pass ``name="ayon-publish-core", bake=["core"]`` and ``addons_s3_uri=`` (where ``ayon-conda
+addons upload`` put them, e.g. ``s3://studio-conda/ayon-addons``; ``"job-attachments"`` for the
+former default below the job attachments root), unless a queue environment exports
+``AYON_ADDONS_S3_URI``: the environment then also sets the variables that the package's addon
+sync reads before it activates, with ``AYON_BUNDLE_NAME``.
 """
 
 from __future__ import annotations

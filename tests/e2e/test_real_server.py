@@ -47,6 +47,8 @@ pytestmark = [
 ]
 
 DEADLINE_ADDON = EXAMPLES / "addons" / "sample-ayon-deadline-cloud"
+#: synced in option C only: its client needs inflection, which the package does not vendor
+NOTES_ADDON = EXAMPLES / "addons" / "sample-ayon-notes"
 STAMP = time.strftime("%Y%m%d%H%M%S")
 PROJECT = f"{E2E_PREFIX}{STAMP}"
 FOLDER, TASK, USER = "/sh010", "lighting", "e2e-artist"
@@ -105,27 +107,27 @@ def server_env() -> Iterator[None]:
         os.environ["AYON_API_KEY"] = saved
 
 
-@pytest.fixture(scope="module")
-def deadline_addon(server: RealServer, workdir: Path) -> dict[str, str]:
-    """The sample deadline_cloud addon installed on the server (uploaded unless the server
-    already holds exactly this client code)."""
-    meta = read_package_py(DEADLINE_ADDON)
+def install_sample_addon(server: RealServer, addon_dir: Path, workdir: Path) -> dict[str, str]:
+    """A sample addon installed on the server (uploaded unless the server already holds exactly
+    this client code)."""
+    meta = read_package_py(addon_dir)
     name, version = str(meta["name"]), str(meta["version"])
-    ours = client_zip(DEADLINE_ADDON / "client" / str(meta["client_dir"]))
-    with step("upload the deadline_cloud addon (and restart the server)"):
+    ours = client_zip(addon_dir / "client" / str(meta["client_dir"]))
+    with step(f"upload the {name} addon (and restart the server)"):
         if server.installed_client_sha256(name, version) != hashlib.sha256(ours).hexdigest():
-            server.install_addon(write_addon_zip(DEADLINE_ADDON, workdir / "addons"), name, version)
+            server.install_addon(write_addon_zip(addon_dir, workdir / "addons"), name, version)
     return {"name": name, "version": version}
 
 
 @pytest.fixture(scope="module")
-def bundle(server: RealServer, deadline_addon: dict[str, str]) -> Iterator[dict]:
+def bundle(server: RealServer, workdir: Path) -> Iterator[dict]:
     """A bundle of the production bundle's core (or ``AYON_E2E_CORE_VERSION``, installed on the
-    server) and the sample addon, production for the run."""
+    server) and the sample addons, production for the run."""
+    sample = [install_sample_addon(server, path, workdir) for path in (DEADLINE_ADDON, NOTES_ADDON)]
     with step("create the bundle and make it production"):
         current = server.bundles()
         production = next(b for b in current["bundles"] if b["name"] == current["productionBundle"])
-        addons = {"core": E2E_CORE or production["addons"]["core"], deadline_addon["name"]: deadline_addon["version"]}
+        addons = {"core": E2E_CORE or production["addons"]["core"], **{a["name"]: a["version"] for a in sample}}
         name = f"{E2E_PREFIX}-{STAMP}"
         previous = server.make_production_bundle(name, addons, production["installerVersion"])
     yield next(b for b in server.bundles()["bundles"] if b["name"] == name)
@@ -294,23 +296,48 @@ def test_resolve_checks_the_server_version(server: RealServer, packages: dict[st
 def test_option_c_publishes_with_addons_synced_from_s3(
         server: RealServer, packages: dict[str, Path], local_channel: str, config: Path, bundle: dict,
         project: dict, render: Path, moto_s3, workdir: Path, server_env: None) -> None:
-    bucket = moto_s3.new_bucket("ja")
-    with step("addons upload --server URL --bundle production (moto S3)"):
-        run_cli("addons", "upload", "--server", SERVER_URL, "--bundle", "production", "--config", config,
-                "--to", f"s3://{bucket}/queue-root/ayon", "--endpoint-url", moto_s3.endpoint_url, "-q")
+    """The sample notes addon comes with its own dependency (inflection): uploaded beside it,
+    synced, on ayon's sys.path; its plugin writes the version's comment with it."""
+    bucket = moto_s3.new_bucket("studio-conda")
+    with step("addons upload --server URL --bundle NAME (moto S3)"):  # by name: other runs may switch production
+        uploaded = json_out(run_cli("addons", "upload", "--server", SERVER_URL, "--bundle", bundle["name"], "--config",
+                                    config, "--to", f"s3://{bucket}/ayon-addons", "--endpoint-url", moto_s3.endpoint_url,
+                                    "--json"))
+    notes = next(a for a in uploaded["addons"] if a["name"] == "notes")
+    assert [d["name"] for d in notes["python"]] == ["inflection"], notes
     prefix = workdir / "core-env"
     with step("install ayon-publish-core"):
         run_cli("verify", packages["ayon-publish-core"], "--channel", local_channel, "--prefix", prefix, "-q")
     before = len(render_versions(server))
-    env = worker_env(CONDA_PREFIX=str(prefix), AWS_ENDPOINT_URL=moto_s3.endpoint_url, DEADLINE_JA_S3_BUCKET=bucket,
-                     DEADLINE_JA_ROOT_PREFIX="queue-root", AYON_BUNDLE_NAME=bundle["name"],
+    env = worker_env(CONDA_PREFIX=str(prefix), AWS_ENDPOINT_URL=moto_s3.endpoint_url,
+                     AYON_ADDONS_S3_URI=f"s3://{bucket}/ayon-addons", AYON_BUNDLE_NAME=bundle["name"],
                      AYON_ADDONS_CACHE_DIR=str(workdir / "addon-cache"))
     command = shlex.join([str(prefix / "bin" / "ayon"), *publish_args(render)])
-    script = f'source "{prefix}/etc/conda/activate.d/ayon-publish-core.sh" || exit 1\n{command}'
+    script = f'set -euo pipefail\nsource "{prefix}/etc/conda/activate.d/ayon-publish-core.sh"\n{command}'
     with step("activate (addon sync) and publish from ayon-publish-core"):
         proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert_new_version(server, project, render, before=before, output=proc.stdout)
+    version = assert_new_version(server, project, render, before=before, output=proc.stdout)
+    comment = server.con.get_version_by_id(PROJECT, version["id"], fields={"attrib.comment"})["attrib"]["comment"]
+    assert comment.endswith(", published on the farm"), comment  # a version attribute on a real server
+
+
+def test_option_c_without_the_store_configured_names_the_cause(
+        server: RealServer, packages: dict[str, Path], local_channel: str, bundle: dict, render: Path,
+        workdir: Path) -> None:
+    """No AYON_ADDONS_S3_URI (and an old agent's missing job attachments variables): real
+    ayon-core would load no addon and say "No such command 'deadline_cloud'"; ``ayon`` says why."""
+    prefix = workdir / "core-env"
+    if not prefix.is_dir():
+        run_cli("verify", packages["ayon-publish-core"], "--channel", local_channel, "--prefix", prefix, "-q")
+    env = worker_env(CONDA_PREFIX=str(prefix), AYON_BUNDLE_NAME=bundle["name"],
+                     AYON_ADDONS_CACHE_DIR=str(workdir / "unconfigured-cache"))
+    command = shlex.join([str(prefix / "bin" / "ayon"), *publish_args(render)])
+    script = f'set -euo pipefail\nsource "{prefix}/etc/conda/activate.d/ayon-publish-core.sh"\n{command}'
+    proc = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env=env, timeout=600)
+    assert proc.returncode == 78, proc.stdout + proc.stderr
+    (line,) = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert "which is not in AYON_ADDONS_DIR" in line and "the addon sync is not configured" in line, line
 
 
 def test_a_deadline_cloud_job_renders_and_publishes(

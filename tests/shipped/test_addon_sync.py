@@ -1,6 +1,7 @@
 """Option C on a worker: ayon-publish-core installed with py-rattler, activated (py-rattler's shell
-activation and a plain bash ``source``) against moto's S3 server, syncing the sample bundle's
-addons into a node-local cache."""
+activation and a plain bash ``source`` in a strict shell, ``set -euo pipefail``, as queue
+environments run) against moto's S3 server, syncing the sample bundle's addons into a node-local
+cache."""
 
 from __future__ import annotations
 
@@ -59,10 +60,12 @@ def published(moto_s3) -> str:
 
 @pytest.fixture
 def worker_env(tmp_path: Path, s3_counter, published) -> dict[str, str]:
-    """A Deadline Cloud session's environment: the job attachments variables, a fresh cache."""
+    """A Deadline Cloud session's environment: the job attachments variables and the store below
+    their root (the former default, selected with AYON_ADDONS_S3_URI=job-attachments), a fresh cache."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AYON_", "DEADLINE_"))}
     env.update({
         "AWS_ENDPOINT_URL": s3_counter.url,
+        "AYON_ADDONS_S3_URI": "job-attachments",
         "DEADLINE_JA_S3_BUCKET": published,
         "DEADLINE_JA_ROOT_PREFIX": "queue-root",
         "AYON_BUNDLE_NAME": BUNDLE,
@@ -81,11 +84,12 @@ def _run(script: str, env: dict[str, str], tmp_path: Path) -> Activation:
 
 
 def source(prefix: Path, env: dict[str, str], tmp_path: Path, then: str = "", kind: str = "activate") -> Activation:
-    """A plain bash ``source`` of the package's script, as conda's own activation does."""
-    script = f'export CONDA_PREFIX="{prefix}"\nsource "{prefix}/etc/conda/{kind}.d/{SCRIPT}.sh"'
-    if then:
-        script = f"{script}\nstatus=$?\n{then}\n(exit $status)"
-    return _run(script, env, tmp_path)
+    """A plain bash ``source`` of the package's script, as conda's own activation does, in a shell
+    that stops on any error (``set -euo pipefail``, as queue environments run); ``then`` runs after
+    it (without ``-e``), and its status is the result's. A failing activation ends the shell before
+    the environment is read, which fails the test."""
+    script = f'set -euo pipefail\nexport CONDA_PREFIX="{prefix}"\nsource "{prefix}/etc/conda/{kind}.d/{SCRIPT}.sh"\nset +euo pipefail'
+    return _run(f"{script}\n{then}" if then else script, env, tmp_path)
 
 
 def rattler_activate(prefix: Path, env: dict[str, str], tmp_path: Path) -> Activation:
@@ -110,7 +114,7 @@ def assert_nothing_half_done(cache: Path) -> None:
 
 
 def assert_failed_clearly(result: Activation, cache: Path, *needles: str) -> str:
-    assert result.status == 1
+    assert result.status == 0  # the session goes on; `ayon` is the one that fails
     assert len(result.errors) == 1, result.stderr
     line = result.errors[0]
     assert line.startswith(f"error: {SCRIPT} addon sync: ") and "; " in line, line
@@ -173,6 +177,114 @@ def test_synced_addon_runs_the_publish(core_prefix: Path, worker_env, tmp_path: 
         assert_published(site, tmp_path / "projects")
 
 
+def test_without_the_sync_configured_ayon_names_the_cause(core_prefix: Path, worker_env, tmp_path: Path):
+    """An old worker agent exports no job attachments variables, and nobody set the store: instead
+    of ayon-core's "No such command 'deadline_cloud'", one line says what is missing."""
+    env = {k: v for k, v in worker_env.items() if not k.startswith(("DEADLINE_JA_", "AYON_ADDONS_S3_URI"))}
+    with running_site(tmp_path / "projects") as site:
+        command = shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH])
+        ran = source(core_prefix, {**env, **publish_env(site, {})}, tmp_path, then=command)
+    assert ran.status == 78, ran.stderr
+    assert ran.errors == [ran.errors[-1]] and "No such command" in ran.errors[-1] and "Traceback" not in ran.stderr
+    assert "has deadline_cloud 0.2.0-sample.1, which is not in AYON_ADDONS_DIR" in ran.errors[-1]
+    assert "the addon sync is not configured: set AYON_ADDONS_S3_URI" in ran.errors[-1]
+
+
+# -- an addon that brings its own Python dependency ---------------------------------------------------
+NOTES = EXAMPLES / "addons" / "sample-ayon-notes"
+NOTES_DIR = "notes_0.1.0-sample.1"
+
+
+def notes_bundle(path: Path) -> dict:
+    """The sample bundle plus the sample notes addon, whose client needs ``inflection``."""
+    bundle = json.loads(SAMPLE_BUNDLE.read_text())
+    bundle["name"] = "sample-bundle-notes"
+    bundle["addons"]["notes"] = "0.1.0-sample.1"
+    path.write_text(json.dumps(bundle))
+    return bundle
+
+
+def test_an_addon_brings_its_pure_python_dependency_to_the_publish(core_prefix: Path, worker_env, moto_s3,
+                                                                  tmp_path: Path):
+    """Uploaded with the wheel pin would vendor, synced into the node cache, on ayon's sys.path
+    alone: the addon's publish plugin imports it and writes the version's comment."""
+    from ayon_conda.dev.ayon_standin.sample_site import sample_site
+    from support.sample_publish import ADDONS
+
+    bucket = moto_s3.new_bucket("studio-addons")
+    bundle = notes_bundle(tmp_path / "bundle.json")
+    out = json_out(run_cli("addons", "upload", tmp_path / "bundle.json", "--config", SAMPLE_CONFIG, "--to",
+                           f"s3://{bucket}/ayon-addons", "--endpoint-url", moto_s3.endpoint_url,
+                           "--exclude", "maya", "--exclude", "applications", "--json"))
+    uploaded = {a["name"]: a for a in out["addons"]}
+    (wheel,) = uploaded["notes"]["python"]
+    assert (wheel["name"], wheel["file"]) == ("inflection", "inflection-0.5.1-py2.py3-none-any.whl")
+    assert wheel["archive"] == f"s3://{bucket}/ayon-addons/addons/{NOTES_DIR}/python/{wheel['sha256']}.whl"
+    stored = moto_s3.client().get_object(Bucket=bucket, Key=wheel["archive"].split(f"{bucket}/", 1)[1])["Body"].read()
+    assert __import__("hashlib").sha256(stored).hexdigest() == wheel["sha256"]
+    assert uploaded["deadline_cloud"]["python"] == []  # pyblish-base: the package vendors it
+    manifest = json.loads(moto_s3.client().get_object(Bucket=bucket, Key=f"ayon-addons/addons/{NOTES_DIR}.json")["Body"].read())
+    assert [d["name"] for d in manifest["python"]] == ["inflection"]
+
+    env = {**worker_env, "AYON_ADDONS_S3_URI": f"s3://{bucket}/ayon-addons", "AYON_BUNDLE_NAME": bundle["name"]}
+    cache = Path(env["AYON_ADDONS_CACHE_DIR"])
+    with sample_site(bundle, [*ADDONS, NOTES], tmp_path / "projects") as site:
+        publish = shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH])
+        isolated = shlex.join([f"{core_prefix}/bin/python", "-c", "import inflection"])
+        result = source(core_prefix, {**env, **publish_env(site, {})}, tmp_path,
+                        then=f"if {isolated} 2>/dev/null; then echo LEAKED; fi\n{publish}")
+        assert result.status == 0, result.stderr
+        assert "LEAKED" not in result.stdout  # the environment's python does not see it
+        assert result.env["AYON_ADDONS_PYTHONPATH"] == str(cache / "python" / wheel["sha256"])
+        assert "PYTHONPATH" not in result.env
+        assert synced_dirs(cache) == [DEADLINE_DIR, NOTES_DIR]
+        assert_published(site, tmp_path / "projects")
+        (version,) = [v for v in site.store.entities("sample_project", "version")]
+        assert version["attrib"]["comment"] == "Render Beauty, published on the farm"
+    deactivated = source(core_prefix, result.env, tmp_path, kind="deactivate")
+    assert "AYON_ADDONS_PYTHONPATH" not in deactivated.env
+
+
+def test_a_compiled_dependency_is_mapped_and_the_environment_must_hold_it(core_prefix: Path, worker_env, moto_s3,
+                                                                           tmp_path: Path):
+    from support.factories import make_addon, make_bundle, make_config
+
+    make_addon(tmp_path / "yaml-tool", "yaml_tool", "1.0.0", "ayon_yaml_tool", deps={"PyYAML": "^6.0"})
+    config = make_config(tmp_path / "c.yaml", {
+        "core": {"client_dir": "ayon_core", "source": {"path": str(EXAMPLES / "addons" / "sample-ayon-core")}},
+        "yaml_tool": {"client_dir": "ayon_yaml_tool", "source": {"path": str(tmp_path / "yaml-tool")}},
+    }, bake=["core"], conda_names={"pyyaml": "pyyaml", "pillow": "pillow"})
+    bundle = make_bundle(tmp_path / "b.json", {"core": CORE, "yaml_tool": "1.0.0"}, name="yaml-bundle")
+    bucket = moto_s3.new_bucket("compiled")
+    out = json_out(run_cli("addons", "upload", bundle, "--config", config, "--to", f"s3://{bucket}/ayon",
+                           "--endpoint-url", moto_s3.endpoint_url, "--json"))
+    (tool,) = [a for a in out["addons"] if a["name"] == "yaml_tool"]
+    assert tool["python"] == [] and [(c["name"], c["conda_name"]) for c in tool["conda"]] == [("pyyaml", "pyyaml")]
+    env = {**worker_env, "AYON_ADDONS_S3_URI": f"s3://{bucket}/ayon", "AYON_BUNDLE_NAME": "yaml-bundle"}
+    cache = Path(env["AYON_ADDONS_CACHE_DIR"])
+    version = tool["conda"][0]["version"]
+    assert_failed_clearly(source(core_prefix, env, tmp_path), cache, "addon yaml_tool 1.0.0",
+                          f"needs the compiled pyyaml {version}", "this environment has no pyyaml",
+                          f"add 'pyyaml=={version}'")
+    assert_nothing_half_done(cache)
+
+
+def test_a_compiled_dependency_without_a_conda_name_is_refused_at_upload(moto_s3, tmp_path: Path):
+    from support.factories import make_addon, make_bundle, make_config
+
+    make_addon(tmp_path / "yaml-tool", "yaml_tool", "1.0.0", "ayon_yaml_tool", deps={"PyYAML": "^6.0"})
+    config = make_config(tmp_path / "c.yaml", {
+        "core": {"client_dir": "ayon_core", "source": {"path": str(EXAMPLES / "addons" / "sample-ayon-core")}},
+        "yaml_tool": {"client_dir": "ayon_yaml_tool", "source": {"path": str(tmp_path / "yaml-tool")}},
+    }, bake=["core"], conda_names={"pillow": "pillow"})
+    bundle = make_bundle(tmp_path / "b.json", {"core": CORE, "yaml_tool": "1.0.0"}, name="yaml-bundle")
+    bucket = moto_s3.new_bucket("no-name")
+    result = run_cli("addons", "upload", bundle, "--config", config, "--to", f"s3://{bucket}/ayon",
+                     "--endpoint-url", moto_s3.endpoint_url, code=1)
+    assert "pyyaml" in result.stderr and "is compiled and has no conda-forge name" in result.stderr
+    assert moto_s3.keys(bucket) == []  # nothing half-written
+
+
 def test_plain_bash_source_and_deactivation_restore(core_prefix: Path, worker_env, published, tmp_path: Path):
     env = {**worker_env, "AYON_ADDONS_DIR": "/studio/addons", "AYON_ADDONS_S3_URI": f"s3://{published}/queue-root/ayon/"}
     result = source(core_prefix, env, tmp_path, then=f'source "{core_prefix}/etc/conda/deactivate.d/{SCRIPT}.sh"')
@@ -185,7 +297,9 @@ def test_plain_bash_source_and_deactivation_restore(core_prefix: Path, worker_en
 
 
 def test_no_configuration_does_nothing_silently(core_prefix: Path, worker_env, s3_counter, tmp_path: Path):
-    env = {k: v for k, v in worker_env.items() if not k.startswith("DEADLINE_JA_")}
+    """Without AYON_ADDONS_S3_URI nothing happens, even where the agent exports the job attachments
+    variables: the store is one the studio chooses."""
+    env = {k: v for k, v in worker_env.items() if k != "AYON_ADDONS_S3_URI"}
     env["AYON_ADDONS_DIR"] = "/studio/addons"
     result = source(core_prefix, env, tmp_path)
     assert (result.status, result.stdout, result.stderr) == (0, "", "")
@@ -212,7 +326,7 @@ def test_corrupted_object_is_refused_and_ayon_will_not_run(core_prefix: Path, wo
     assert not (cache / "manifests").exists() or not list((cache / "manifests").rglob("*.json"))
     # an activator that ignores the script's status still gets a job that fails with the line
     ran = source(core_prefix, env, tmp_path, then=shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH]))
-    assert ran.status == 1 and "sha256 mismatch" in ran.errors[-1] and "addon sync failed" in ran.errors[-1]
+    assert ran.status == 78 and "sha256 mismatch" in ran.errors[-1] and "addon sync failed" in ran.errors[-1]
     version = source(core_prefix, env, tmp_path, then=f'"{core_prefix}/bin/ayon" --version')
     assert "ayon-publish-core 1.9.0_sample.1" in version.stdout
 
@@ -276,6 +390,9 @@ MISCONFIGURED = {
     "bundle name": (lambda moto, env: env.update(AYON_BUNDLE_NAME="../escape"), ["AYON_BUNDLE_NAME", "bundle name '../escape' is not valid"]),
     "bundle name with a newline": (lambda moto, env: env.update(AYON_BUNDLE_NAME=BUNDLE + "\n"),
                                    ["AYON_BUNDLE_NAME", rf"bundle name '{BUNDLE}\n' is not valid"]),
+    "job attachments on an old agent": (lambda moto, env: [env.pop(k) for k in ("DEADLINE_JA_S3_BUCKET", "DEADLINE_JA_ROOT_PREFIX")],
+                                        ["AYON_ADDONS_S3_URI=job-attachments: DEADLINE_JA_S3_BUCKET is not set",
+                                         "0.29.1", "set AYON_ADDONS_S3_URI to the s3:// URI"]),
     "bundle unset": (lambda moto, env: env.pop("AYON_BUNDLE_NAME"),
                      ["AYON_BUNDLE_NAME: is not set", "/queue-root/ayon depend on the bundle", "job parameter"]),
     "bad uri": (lambda moto, env: env.update(AYON_ADDONS_S3_URI="https://bucket/x"), ["AYON_ADDONS_S3_URI=https://bucket/x"]),
@@ -297,7 +414,7 @@ def test_a_bundle_name_with_a_newline_fails_closed(core_prefix: Path, worker_env
     """It once crashed the sync before the error was set, and ayon published with 4 of 6 plugins."""
     env = {**worker_env, "AYON_BUNDLE_NAME": BUNDLE + "\n"}
     ran = source(core_prefix, env, tmp_path, then=shlex.join([f"{core_prefix}/bin/ayon", *DEADLINE_PUBLISH]))
-    assert ran.status == 1 and "addon sync failed" in ran.errors[-1] and "is not valid" in ran.errors[-1]
+    assert ran.status == 78 and "addon sync failed" in ran.errors[-1] and "is not valid" in ran.errors[-1]
 
 
 def test_a_size_mismatch_is_reported_as_one(moto_s3, tmp_path: Path, monkeypatch):
@@ -373,8 +490,9 @@ def assert_nothing_half_done_but(cache: Path, *dirs: str) -> None:
 
 
 # -- settings --------------------------------------------------------------------------------------
-def test_default_s3_uri_is_below_the_job_attachments_root():
-    bundle = {"AYON_BUNDLE_NAME": "b"}
+def test_the_store_is_chosen_and_job_attachments_selects_the_former_default():
+    assert not addon_sync.is_configured({"DEADLINE_JA_S3_BUCKET": "ja", "DEADLINE_JA_ROOT_PREFIX": "root"})
+    bundle = {"AYON_BUNDLE_NAME": "b", "AYON_ADDONS_S3_URI": "job-attachments"}
     s = addon_sync.settings_from_env({"DEADLINE_JA_S3_BUCKET": "ja", "DEADLINE_JA_ROOT_PREFIX": "/DeadlineCloud/", **bundle})
     assert (s.uri, s.bundle) == ("s3://ja/DeadlineCloud/ayon", "b")
     s = addon_sync.settings_from_env({"DEADLINE_JA_S3_BUCKET": "ja", **bundle})
@@ -449,7 +567,7 @@ def test_same_addon_version_from_another_location_replaces_the_cached_one(moto_s
     config = make_config(tmp_path / "c.yaml", {
         "core": {"client_dir": "ayon_core", "source": {"path": str(changed / "sample-ayon-core")}},
         "deadline_cloud": {"client_dir": "ayon_deadline_cloud", "source": {"path": str(changed / "sample-ayon-deadline-cloud")}},
-    })
+    }, conda_names={"pillow": "pillow"})
     first, second = moto_s3.new_bucket("loc-a"), moto_s3.new_bucket("loc-b")
     upload_sample(moto_s3, first, "ayon")
     run_cli("addons", "upload", SAMPLE_BUNDLE, "--config", config, "--to", f"s3://{second}/ayon",

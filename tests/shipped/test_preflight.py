@@ -75,3 +75,21 @@ def test_a_bundle_with_other_addon_versions_says_what_ayon_core_would_not_load(s
 def test_the_studio_bundle_variable_wins_as_in_ayon_core(server):
     assert preflight.check(env(server, AYON_STUDIO_BUNDLE_NAME="prod", AYON_BUNDLE_NAME="no-such-project-bundle"),
                            BAKED) == "prod"
+
+
+def test_the_command_addon_must_be_in_the_bundle_and_in_the_addons_dir(server, tmp_path):
+    """``ayon addon maya ...`` where AYON_ADDONS_DIR lacks maya: one line with the cause, instead
+    of ayon-core's "No such command 'maya'" after loading nothing."""
+    core_only = {"core": "1.9.0"}
+    environ = env(server, AYON_ADDONS_DIR=str(tmp_path))
+    with pytest.raises(preflight.PreflightError) as caught:
+        preflight.check(environ, core_only, command_addon="maya", missing_hint="the addon sync is not configured")
+    assert caught.value.code == preflight.EX_CONFIG
+    assert caught.value.line == (f"bundle 'prod' on {server.url} has maya 0.4.10, which is not in AYON_ADDONS_DIR "
+                                 f"({tmp_path}), so ayon-core would say \"No such command 'maya'\"; "
+                                 "the addon sync is not configured")
+    with pytest.raises(preflight.PreflightError, match="has no addon houdini, so there is no 'ayon addon houdini'"):
+        preflight.check(environ, core_only, command_addon="houdini")
+    (tmp_path / "maya_0.4.10").mkdir()
+    assert preflight.check(environ, core_only, command_addon="maya") == "prod"
+    assert preflight.check(env(server), BAKED, command_addon="deadline_cloud") == "prod"  # baked: checked above

@@ -266,7 +266,8 @@ def test_core_package_syncs_the_addons_on_activation_and_publishes(
     run_cli("addons", "upload", SAMPLE_BUNDLE, "--config", SAMPLE_CONFIG, "--to", f"s3://{ja_bucket}/queue-root/ayon",
             "--endpoint-url", moto_s3.endpoint_url, "--exclude", "maya", "--exclude", "applications", "-q")
     cache, addons_cache = tmp_path / "node-cache", tmp_path / "addons-cache"
-    env = {**worker, "DEADLINE_JA_S3_BUCKET": ja_bucket, "DEADLINE_JA_ROOT_PREFIX": "queue-root",
+    env = {**worker, "AYON_ADDONS_S3_URI": "job-attachments",  # the store below the job attachments root
+           "DEADLINE_JA_S3_BUCKET": ja_bucket, "DEADLINE_JA_ROOT_PREFIX": "queue-root",
            "AYON_BUNDLE_NAME": BUNDLE["name"], "AYON_ADDONS_CACHE_DIR": str(addons_cache)}
     full = queue_parameters(BUNDLE, f"{channel} {sync_channel}", endpoint_url=moto_s3.endpoint_url)
     assert openjd.run(SHOW_ENV, params(full["CondaPackages"], full["CondaChannels"], cache), env).returncode == 0

@@ -21,10 +21,11 @@ POLICIES = sorted(IAM.glob("*.json"))
 GUIDE = REPO / "channel" / "README.md"
 
 
-def actions(policy: dict) -> set[str]:
+def actions(policy: dict, effect: str = "Allow") -> set[str]:
     found = set()
     for statement in policy["Statement"]:
-        found |= {statement["Action"]} if isinstance(statement["Action"], str) else set(statement["Action"])
+        if statement["Effect"] == effect:
+            found |= {statement["Action"]} if isinstance(statement["Action"], str) else set(statement["Action"])
     return found
 
 
@@ -38,7 +39,7 @@ def test_policy_is_least_privilege(path: Path):
     policy = json.loads(path.read_text())
     assert policy["Version"] == "2012-10-17"
     for statement in policy["Statement"]:
-        assert statement["Effect"] == "Allow"
+        assert statement["Effect"] in ("Allow", "Deny")
         resources = [statement["Resource"]] if isinstance(statement["Resource"], str) else statement["Resource"]
         assert all(r.startswith("arn:aws:s3:::") and "*" not in r.split(":::")[1].split("/")[0] for r in resources)
     for action in actions(policy):
@@ -46,9 +47,12 @@ def test_policy_is_least_privilege(path: Path):
     assert path.name in GUIDE.read_text()
 
 
-def test_the_queue_role_only_reads():
+def test_the_queue_role_only_reads_and_may_never_write_the_addons():
     policy = json.loads((IAM / "queue-role-policy.json").read_text())
     assert actions(policy) == {"s3:GetObject", "s3:ListBucket"}
+    (deny,) = [s for s in policy["Statement"] if s["Effect"] == "Deny"]
+    assert {"s3:PutObject", "s3:DeleteObject", "s3:PutObjectAcl"} <= set(deny["Action"])
+    assert deny["Resource"] == "arn:aws:s3:::ADDONS_BUCKET/ADDONS_PREFIX/*"
 
 
 # -- the policies, enforced -------------------------------------------------------------------------
@@ -65,7 +69,7 @@ def iam_moto():
     port = _free_port()
     code = ("from moto.server import ThreadedMotoServer; import time; "
             f"s = ThreadedMotoServer(ip_address='127.0.0.1', port={port}, verbose=False); s.start(); time.sleep(86400)")
-    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "11"},
+    proc = subprocess.Popen([sys.executable, "-c", code], env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "15"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     for _ in range(100):
@@ -100,13 +104,20 @@ def users(iam_moto: str, sample_package: Path) -> dict[str, dict[str, str]]:
     s3, iam = boto3.client("s3", **admin), boto3.client("iam", **admin)
     s3.create_bucket(Bucket="studio-conda")
     s3.create_bucket(Bucket="studio-ja")
-    values = {"CHANNEL_BUCKET": "studio-conda", "CHANNEL_PREFIX": "ayon",
-              "JOB_ATTACHMENTS_BUCKET": "studio-ja", "JOB_ATTACHMENTS_ROOT_PREFIX": "DeadlineCloud"}
+    values = {"CHANNEL_BUCKET": "studio-conda", "CHANNEL_PREFIX": "ayon",  # the store next to the channel
+              "ADDONS_BUCKET": "studio-conda", "ADDONS_PREFIX": "ayon-addons"}
+    # the former default, below the job attachments root, where AWS's starter farm lets queue roles write
+    under_ja = {**values, "ADDONS_BUCKET": "studio-ja", "ADDONS_PREFIX": "DeadlineCloud/ayon"}
+    starter_farm = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["s3:GetObject", "s3:PutObject"], "Resource": "arn:aws:s3:::studio-ja/DeadlineCloud/*"}]}
     keys = {}
-    for user, policy in (("publisher", "publisher-policy.json"), ("queue", "queue-role-policy.json"),
-                         ("addons", "addons-publisher-policy.json")):
+    for user, policy, given in (("publisher", "publisher-policy.json", values), ("queue", "queue-role-policy.json", values),
+                                ("addons", "addons-publisher-policy.json", values),
+                                ("starter-queue", "queue-role-policy.json", under_ja)):
         iam.create_user(UserName=user)
-        iam.put_user_policy(UserName=user, PolicyName=user, PolicyDocument=json.dumps(_policy(policy, **values)))
+        iam.put_user_policy(UserName=user, PolicyName=user, PolicyDocument=json.dumps(_policy(policy, **given)))
+        if user == "starter-queue":
+            iam.put_user_policy(UserName=user, PolicyName="starter-farm", PolicyDocument=json.dumps(starter_farm))
         key = iam.create_access_key(UserName=user)["AccessKey"]
         keys[user] = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
     return keys
@@ -181,21 +192,35 @@ def test_the_queue_role_reads_the_channel_and_addons_and_cannot_write(iam_moto, 
     _publish_as_the_publisher(iam_moto, users["publisher"], sample_package, monkeypatch)
     _as(monkeypatch, users["addons"])  # what ayon-conda addons upload writes: create-only, under the prefix
     uploader = s3_layer.client(iam_moto)
-    assert s3_layer.put_create_only(uploader, "studio-ja", "DeadlineCloud/ayon/bundles/b1.json", b"{}",
+    assert s3_layer.put_create_only(uploader, "studio-conda", "ayon-addons/bundles/b1.json", b"{}",
                                     hashlib.sha256(b"{}").hexdigest()) == s3_layer.CREATED
     with pytest.raises(ClientError, match="AccessDenied"):
-        uploader.delete_object(Bucket="studio-ja", Key="DeadlineCloud/ayon/bundles/b1.json")
+        uploader.delete_object(Bucket="studio-conda", Key="ayon-addons/bundles/b1.json")
     s3 = _client(iam_moto, users["queue"])
     repodata = json.loads(s3.get_object(Bucket="studio-conda", Key="ayon/noarch/repodata.json")["Body"].read())
     assert sample_package.name in repodata["packages.conda"]
     body = s3.get_object(Bucket="studio-conda", Key=f"ayon/noarch/{sample_package.name}")["Body"].read()
     assert body == sample_package.read_bytes()
     s3.list_objects_v2(Bucket="studio-conda", Prefix="ayon/noarch/")
-    assert s3.get_object(Bucket="studio-ja", Key="DeadlineCloud/ayon/bundles/b1.json")["Body"].read() == b"{}"
+    assert s3.get_object(Bucket="studio-conda", Key="ayon-addons/bundles/b1.json")["Body"].read() == b"{}"
     for write in (lambda: s3.put_object(Bucket="studio-conda", Key="ayon/noarch/x.conda", Body=b"x"),
-                  lambda: s3.put_object(Bucket="studio-ja", Key="DeadlineCloud/ayon/x", Body=b"x"),
+                  lambda: s3.put_object(Bucket="studio-conda", Key="ayon-addons/bundles/b1.json", Body=b"x"),
                   lambda: s3.delete_object(Bucket="studio-conda", Key=f"ayon/noarch/{sample_package.name}"),
                   lambda: s3.get_object(Bucket="studio-ja", Key="DeadlineCloud/Data/secret")):
+        with pytest.raises(ClientError, match="AccessDenied"):
+            write()
+
+
+def test_the_deny_holds_where_a_starter_farm_queue_role_may_write(iam_moto, users):
+    """The store below the job attachments root (AYON_ADDONS_S3_URI=job-attachments): the starter
+    farm's queue role may write anywhere there, and the policy's explicit deny still keeps the
+    addons out of its reach."""
+    from botocore.exceptions import ClientError
+
+    s3 = _client(iam_moto, users["starter-queue"])
+    s3.put_object(Bucket="studio-ja", Key="DeadlineCloud/Data/abc", Body=b"job output")  # the starter farm's grant
+    for write in (lambda: s3.put_object(Bucket="studio-ja", Key="DeadlineCloud/ayon/bundles/prod.json", Body=b"{}"),
+                  lambda: s3.delete_object(Bucket="studio-ja", Key="DeadlineCloud/ayon/addons/x_1.0.0.json")):
         with pytest.raises(ClientError, match="AccessDenied"):
             write()
 

@@ -9,9 +9,11 @@ The flow: for every addon of the bundle (minus ``--exclude``) fetch its client c
 component config's source, or, for addons the config does not list, from the AYON server's
 ``client.zip`` (:class:`ayon_conda.pin.addon_sources.Sources`, sha256-checked like ``pin``) -> zip
 ``client/<client_dir>`` deterministically -> if the addon's manifest is already in S3, the same
-files (tree sha256) are "already present" and other files are refused -> else upload the archive
-(content-addressed), then the addon manifest -> last, the bundle manifest, built from the
-published entries. Append-only like the channel (DESIGN decision 8): nothing is overwritten, an
+files (tree sha256) are "already present" and other files are refused -> the new addons' client
+dependencies resolved as ``pin`` resolves them, the pure-Python wheels that ayon-publish-core
+does not vendor kept beside the addon, compiled ones recorded as conda packages -> upload the
+wheels and the archive (content-addressed), then the addon manifest -> last, the bundle
+manifest, built from the published entries. Append-only like the channel (DESIGN decision 8): nothing is overwritten, an
 identical re-upload reports "already present", and objects go up before the manifest naming them.
 """
 
@@ -22,20 +24,25 @@ import io
 import stat
 import zipfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ayon_publish import addon_store, names
-from ayon_publish.addon_store import AddonEntry, ManifestError
+from ayon_publish.addon_store import AddonEntry, CondaDep, ManifestError, PythonDep
 from ayon_publish_submit.bundle import Bundle
+from ayon_publish_submit.pin_scheme import CORE_ADDON
 
 from ayon_conda import s3
 from ayon_conda.errors import AyonCondaError, names_checked
 from ayon_conda.pin.addon_sources import Sources
 from ayon_conda.pin.addon_tree import check_version, client_package_dir, find_client_dir
+from ayon_conda.build.vendored_wheels import wheel_for
 from ayon_conda.pin.bundle_source import checked_bundle
+from ayon_conda.pin.client_pyproject import client_requirements
 from ayon_conda.pin.component_config import AddonConfig, Config, SourceRule
+from ayon_conda.pin.lock import Requirement
+from ayon_conda.pin.python_deps import pulled_in, resolve
 from ayon_conda.pin.source_archives import iter_tree, tree_sha256
 from ayon_conda.progress import Progress
 from ayon_conda.reproducible_zip import ZIP_EPOCH_MIN, zip_entry
@@ -55,7 +62,9 @@ class UploadedAddon:
     def to_dict(self, location: s3.S3Location) -> dict[str, Any]:
         e = self.entry
         return {"name": e.name, "version": e.version, "client_dir": e.client_dir, "sha256": e.sha256,
-                "size": e.size, "archive": f"s3://{location.bucket}/{location.key(e.archive)}", "status": self.status}
+                "size": e.size, "archive": f"s3://{location.bucket}/{location.key(e.archive)}", "status": self.status,
+                "python": [dict(d.to_dict(), archive=f"s3://{location.bucket}/{location.key(e.wheel(d))}") for d in e.python],
+                "conda": [d.to_dict() for d in e.conda]}
 
 
 @dataclass(frozen=True)
@@ -127,12 +136,20 @@ class _Prepared:
     """One addon, fetched, zipped and checked against S3: what to write, or that it is there."""
 
     entry: AddonEntry
-    manifest: bytes | None  # the addon manifest to write; None when already present
-    archive: bytes | None
+    tree: Path
+    archive: bytes | None  # None when already present
+    files_sha256: str = ""
+    files: int = 0
+    wheels: tuple[tuple[PythonDep, Path], ...] = ()
+
+    @property
+    def manifest(self) -> bytes:
+        return addon_store.dumps(addon_store.addon_manifest(self.entry, self.files_sha256, self.files))
 
 
 def _prepare(client: Any, location: s3.S3Location, name: str, version: str, tree: Path, client_dir: str) -> _Prepared:
-    """Zip one addon and compare it with what S3 holds; refuses before anything is written."""
+    """Zip one addon and compare it with what S3 holds; refuses before anything is written.
+    An addon already published keeps the dependencies it was published with."""
     origin = f"addon {name} {version}"
     package_dir = client_package_dir(tree, client_dir, origin)
     files_sha = tree_sha256(package_dir, origin)
@@ -147,10 +164,54 @@ def _prepare(client: Any, location: s3.S3Location, name: str, version: str, tree
         if (published_files, published.client_dir) != (files_sha, client_dir):
             raise AyonCondaError(manifest_url, f"{name} {version} is already published with other files "
                                  f"(tree sha256 {published_files[:12]}..., this one {files_sha[:12]}...)", _ADDON_PUBLISHED)
-        return _Prepared(published, None, None)
+        return _Prepared(published, tree, None)
     data, count = client_zip(package_dir, client_dir, origin)
-    entry = AddonEntry(name, version, client_dir, _sha256(data), len(data))
-    return _Prepared(entry, addon_store.dumps(addon_store.addon_manifest(entry, files_sha, count)), data)
+    return _Prepared(AddonEntry(name, version, client_dir, _sha256(data), len(data)), tree, data, files_sha, count)
+
+
+def _with_dependencies(prepared: list[_Prepared], config: Config, progress: Progress, *,
+                       offline: bool, wheelhouse: Path | None) -> list[_Prepared]:
+    """The new addons (but core) with the client dependencies they bring.
+
+    One resolve for the whole upload, with ``pin``'s resolver and rules
+    (:func:`ayon_conda.pin.python_deps.resolve`: uv, one version per distribution, Qt refused,
+    compiled ones mapped to conda-forge names or refused), over the config's requirements,
+    ayon-core's and every new addon's. What ayon-core and the config's requirements pull in is
+    what ``ayon-publish-core`` vendors, so each addon gets only the rest of what its own
+    requirements pull in: pure-Python wheels (fetched and sha256-checked as ``build`` does) and
+    compiled ones as conda packages the environment must hold.
+    """
+    def requirements_of(item: _Prepared) -> list[Requirement]:
+        e = item.entry
+        return client_requirements(item.tree, f"addon {e.name} {e.version}", config.exclude)
+
+    new = [p for p in prepared if p.archive is not None and p.entry.name != CORE_ADDON]
+    own = {p.entry.name: requirements_of(p) for p in new}
+    if not any(own.values()):
+        return prepared
+    base = [Requirement(r, f"{config.path.name} (requirements)") for r in config.requirements]
+    base += [r for p in prepared if p.entry.name == CORE_ADDON for r in requirements_of(p)]
+    resolution = resolve([*base, *(r for reqs in own.values() for r in reqs)], config, progress, offline=offline)
+    provided = pulled_in(resolution, {r.origin for r in base})
+    vendored = {d.name for d in provided.vendored} | {r.pypi_name for r in provided.conda}
+    done = []
+    for item in prepared:
+        reqs = own.get(item.entry.name)
+        if not reqs:
+            done.append(item)
+            continue
+        brings = pulled_in(resolution, {r.origin for r in reqs})
+        wheels = tuple((dist, wheel_for(dist, progress, wheelhouse=wheelhouse, offline=offline, cache=None))
+                       for dist in brings.vendored if dist.name not in vendored)
+        python = tuple(PythonDep(d.name, d.version, d.file, d.sha256, path.stat().st_size) for d, path in wheels)
+        conda = tuple(CondaDep(r.pypi_name, r.version, r.conda_name) for r in brings.conda if r.pypi_name not in vendored)
+        if conda:
+            progress.step(f"Addon {item.entry.name} {item.entry.version} needs compiled "
+                          f"{', '.join(f'{c.name} {c.version}' for c in conda)}: the workers' environment must hold the "
+                          f"conda package{'s' if len(conda) > 1 else ''} {', '.join(c.conda_name for c in conda)}")
+        entry = item.entry._replace(python=python, conda=conda)
+        done.append(replace(item, entry=entry, wheels=tuple(zip(python, (path for _, path in wheels)))))
+    return done
 
 
 def _check_key_lengths(location: s3.S3Location, keys: Iterable[str]) -> None:
@@ -174,8 +235,10 @@ def upload_addons(
     """Upload every addon of ``bundle`` (but ``exclude``) and then the bundle's manifest.
 
     Everything is checked before the first write: every name and version, every addon fetched,
-    zipped and compared with what S3 already holds, the bundle's manifest too, and every key's
-    length. Then the archives and addon manifests are written, and the bundle manifest last.
+    zipped and compared with what S3 already holds, the new addons' client dependencies resolved
+    and their wheels fetched (:func:`_with_dependencies`), the bundle's manifest too, and every
+    key's length. Then the wheels, archives and addon manifests are written, and the bundle
+    manifest last. Wheels come from ``sources``' wheelhouse, the cache or the index, as ``build``'s do.
     """
     checked_bundle(bundle)
     chosen = addon_sources(bundle, config, server=sources.server is not None, exclude=exclude)
@@ -199,6 +262,8 @@ def upload_addons(
         _check_key_lengths(location, (entry.archive, addon_store.addon_manifest_key(name, version), bundle_key))
         fetched.append((name, version, tree, client_dir))
     prepared = [_prepare(client, location, *addon) for addon in fetched]
+    prepared = _with_dependencies(prepared, config, progress, offline=sources.offline, wheelhouse=sources.wheelhouse)
+    _check_key_lengths(location, (p.entry.wheel(dep) for p in prepared for dep, _ in p.wheels))
     manifest = addon_store.dumps(addon_store.bundle_manifest(bundle.name, [p.entry for p in prepared]))
     existing = s3.get_or_none(client, location.bucket, location.key(bundle_key))
     if existing is not None and existing != manifest:
@@ -208,11 +273,16 @@ def upload_addons(
     uploaded = []
     for item in prepared:
         e = item.entry
-        if item.manifest is None:
+        if item.archive is None:
             progress.step(f"Addon {e.name} {e.version}: already present")
             uploaded.append(UploadedAddon(e, s3.ALREADY_PRESENT))
             continue
-        progress.step(f"Addon {e.name} {e.version}: uploading {e.size / 1e6:.2f} MB")
+        wheels_size = sum(dep.size for dep, _ in item.wheels)
+        progress.step(f"Addon {e.name} {e.version}: uploading {(e.size + wheels_size) / 1e6:.2f} MB"
+                      + (f" with {len(item.wheels)} wheel{'s' if len(item.wheels) > 1 else ''}" if item.wheels else ""))
+        for dep, path in item.wheels:  # content-addressed; another addon version may hold the same bytes
+            s3.put_create_only(client, location.bucket, location.key(e.wheel(dep)), path.read_bytes(), dep.sha256,
+                               content_type="application/zip")
         s3.put_create_only(client, location.bucket, location.key(e.archive), item.archive, e.sha256,
                            content_type="application/zip")
         s3.put_create_only(client, location.bucket, location.key(addon_store.addon_manifest_key(e.name, e.version)),

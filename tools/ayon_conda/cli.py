@@ -717,18 +717,19 @@ def addons() -> None:
 @addons.command("upload")
 @_bundle_options
 @click.option("--to", "destination", required=True, metavar="s3://BUCKET/PREFIX",
-              help="Where workers sync from (their AYON_ADDONS_S3_URI; by default they use "
-                   "s3://$DEADLINE_JA_S3_BUCKET/$DEADLINE_JA_ROOT_PREFIX/ayon).")
+              help="Where workers sync from (their AYON_ADDONS_S3_URI): a prefix outside the job attachments "
+                   "root that queue roles can only read, e.g. next to the channel (channel/iam/).")
 @click.option("--endpoint-url", metavar="URL",
               help="S3-compatible endpoint (MinIO, tests) [default: AWS_ENDPOINT_URL, else AWS].")
 @click.option("--config", "config_path", type=_PathArg(dir_okay=False), envvar="AYON_CONDA_CONFIG",
               help=f"{_CONFIG_HELP} Addons it does not list come from --server.")
 @click.option("--exclude", multiple=True, metavar="NAME", callback=_valid(names.addon_name),
               help="Leave this addon of the bundle out (workers will not have it). Repeatable.")
+@_offline_options
 @_command
 def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str | None, server: str | None,
-                  select: str, config_path: Path | None, exclude: tuple[str, ...], progress: Progress,
-                  json_out: bool) -> None:
+                  select: str, config_path: Path | None, exclude: tuple[str, ...], offline: bool,
+                  wheelhouse: Path | None, progress: Progress, json_out: bool) -> None:
     """Upload a bundle's addons and its manifest to S3, append-only.
 
     BUNDLE_FILE is a bundle as the AYON server returns it (JSON); without it the bundle is read
@@ -736,6 +737,11 @@ def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str 
     manifest (addons/{name}_{version}.json); then bundles/<bundle>.json names every addon with
     its version and sha256. Re-uploading the same addons reports 'already present'; other files
     under a published addon version or bundle are refused.
+
+    An addon's client dependencies (client/pyproject.toml) are resolved as 'pin' resolves them:
+    pure-Python wheels that ayon-publish-core does not vendor already go up beside the addon and
+    are put on ayon's sys.path by the sync; compiled ones are mapped to their conda-forge names
+    (refused without one) and recorded, and the sync checks the workers' environment holds them.
     """
     from ayon_conda import s3
     from ayon_conda.addons_upload import upload_addons, workers_env
@@ -744,7 +750,7 @@ def addons_upload(bundle_file: Path | None, destination: str, endpoint_url: str 
     location = s3.S3Location.parse(destination)
     config = _load_config(config_path, bundle_file, progress)
     bundle = _load_bundle("addons upload", bundle_file, server, select)
-    sources = Sources(progress, server=_ayon_server(server))
+    sources = Sources(progress, server=_ayon_server(server), offline=offline, wheelhouse=wheelhouse)
     result = upload_addons(bundle, config, sources, location, s3.client(endpoint_url), progress, exclude=exclude)
     lines = [f"{a.status:15}  {a.entry.name} {a.entry.version}" for a in result.addons]
     lines.append(f"{result.manifest_status:15}  {result.manifest_url}")

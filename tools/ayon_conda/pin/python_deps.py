@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import tomllib
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -256,3 +256,27 @@ def resolve(
     resolution = sort_distributions(uv_lock, reqs, config)
     progress.step(f"Resolved {len(resolution.vendored)} vendored wheels, {len(resolution.conda)} conda requirements")
     return resolution
+
+
+def pulled_in(resolution: Resolution, origins: Collection[str]) -> Resolution:
+    """The part of ``resolution`` that requirements from ``origins`` pull in, directly or through
+    other distributions (what one addon's ``client/pyproject.toml`` brings, within a resolve of more).
+
+    >>> a = VendoredDist("a", "1", "a-1-py3-none-any.whl", "u", "0" * 64, ("addon x 1.0.0 (client/pyproject.toml)",))
+    >>> b = VendoredDist("b", "1", "b-1-py3-none-any.whl", "u", "1" * 64, ("a",))
+    >>> c = VendoredDist("c", "1", "c-1-py3-none-any.whl", "u", "2" * 64, ("components.yaml (requirements)",))
+    >>> [d.name for d in pulled_in(Resolution((a, b, c), ()), {"addon x 1.0.0 (client/pyproject.toml)"}).vendored]
+    ['a', 'b']
+    """
+    reached: set[str] = set()
+    everything = [(d.name, d.required_by) for d in resolution.vendored]
+    everything += [(r.pypi_name, r.required_by) for r in resolution.conda]
+    grew = True
+    while grew:
+        grew = False
+        for name, required_by in everything:
+            if name not in reached and any(r in origins or r in reached for r in required_by):
+                reached.add(name)
+                grew = True
+    return Resolution(tuple(d for d in resolution.vendored if d.name in reached),
+                      tuple(r for r in resolution.conda if r.pypi_name in reached))

@@ -114,6 +114,7 @@ DEFAULT_ATTRIBUTES: list[dict[str, Any]] = [
     _attribute("fullName", 7, ["user"], "string", "Full name"),
     _attribute("email", 8, ["user"], "string", "E-Mail"),
     _attribute("avatarUrl", 9, ["user"], "string", "Avatar URL"),
+    _attribute("comment", 10, ["version"], "string", "Comment"),
 ]
 
 # Keys of an addon version's entry that describe the addon as a whole (AYON lists them once per

@@ -152,10 +152,12 @@ class IntegrateAsset(pyblish.api.InstancePlugin):
         data = {
             "host_name": instance.context.data.get("hostName"),
             "source": instance.context.data.get("sourceFile") or instance.context.data.get("outputPath"),
-            "comment": instance.data.get("comment", ""),
         }
+        # like ayon-core's IntegrateAsset: what the server defines as a version attribute (the
+        # comment, the frame range, the resolution) goes to attrib, the rest to data
         attribs = {key: instance.data[key] for key in ("frameStart", "frameEnd", "resolutionWidth", "resolutionHeight")
                    if key in instance.data}
+        attribs["comment"] = instance.data.get("comment", "")
         version_entity = new_version_entity(
             version_number, product_entity["id"],
             task_id=task_entity["id"] if task_entity else None,
