@@ -229,7 +229,8 @@ def read_about(remote: Remote, path: str, size: int) -> PackageAbout:
         missing = [name for name in _WANTED if name not in found]
         if missing:
             raise KeyError(missing[0])
-    except (zipfile.BadZipFile, tarfile.TarError, KeyError, ValueError, EOFError, zstd.ZstdError) as exc:
+    except (zipfile.BadZipFile, tarfile.TarError, KeyError, ValueError, EOFError, zstd.ZstdError,
+            RuntimeError, NotImplementedError) as exc:  # an encrypted member, a compression zipfile lacks
         raise UserError(url, f"cannot read its package metadata ({type(exc).__name__}: {exc})",
                              "the channel holds a broken package: remove it from the index") from None
     return PackageAbout(found["info/index.json"], found["info/about.json"], view.last_modified)

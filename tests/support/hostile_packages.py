@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import struct
 import tarfile
 import zipfile
 from collections.abc import Callable, Sequence
@@ -125,7 +126,23 @@ HOSTILE: dict[str, Case] = {
                                         "share/hostile/README: appears twice"),
     "a third tar in the zip": Case(_case(_info(), zip_members=[("info-other.tar.zst", b"")]), "info-other.tar.zst"),
     "not a zip": Case(lambda d: _write(d / "hostile-1.0-h0_0.conda", b"PK\x03\x04 truncated"), "not a .conda archive"),
+    "an encrypted member": Case(lambda d: _zip_flags(valid(d), flags=1), "metadata.json: is encrypted in the zip"),
+    "a compression zipfile lacks": Case(lambda d: _zip_flags(valid(d), method=93), "compression method is not supported"),
 }
+
+
+def _zip_flags(path: Path, *, flags: int = 0, method: int | None = None) -> Path:
+    """``path`` with every zip header's flag bits or-ed with ``flags`` and its compression method
+    set to ``method``: what zipfile reads as encrypted, or cannot decompress."""
+    data = bytearray(path.read_bytes())
+    for signature, flag_at in ((b"PK\x01\x02", 8), (b"PK\x03\x04", 6)):
+        at = data.find(signature)
+        while at >= 0:
+            struct.pack_into("<H", data, at + flag_at, struct.unpack_from("<H", data, at + flag_at)[0] | flags)
+            if method is not None:
+                struct.pack_into("<H", data, at + flag_at + 2, method)
+            at = data.find(signature, at + 4)
+    return _write(path, bytes(data))
 
 
 def _write(path: Path, data: bytes) -> Path:

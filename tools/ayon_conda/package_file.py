@@ -165,6 +165,9 @@ def _conda_parts(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
             if len(infos) != 1:
                 raise PackageDefect("the zip must hold exactly one info-<stem>.tar.zst", ", ".join(infos) or path.name)
             stem = infos[0][len("info-"):-len(".tar.zst")]
+            encrypted = next((i.filename for i in zf.infolist() if i.flag_bits & 1), None)
+            if encrypted is not None:  # zipfile would ask for a password
+                raise PackageDefect("is encrypted in the zip", encrypted)
             expected = {"metadata.json", f"info-{stem}.tar.zst", f"pkg-{stem}.tar.zst"}
             if set(listed) != expected:
                 other = sorted(set(listed) ^ expected) or ["metadata.json"]
@@ -181,7 +184,7 @@ def _conda_parts(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
                 limit = INFO_LIMIT if component == "info" else PAYLOAD_LIMIT
                 with zf.open(member) as raw, zstd.ZstdFile(raw) as unpacked:
                     yield stem, member, io.BufferedReader(_Bounded(unpacked, limit, member), _CHUNK)
-    except zipfile.BadZipFile as exc:
+    except (zipfile.BadZipFile, NotImplementedError) as exc:  # NotImplementedError: a compression zipfile lacks
         raise PackageDefect(f"not a .conda archive ({_one_line(exc)})") from None
 
 
