@@ -126,7 +126,10 @@ def test_corrupt_cache_entry_is_replaced_not_used(sample_lock: Path, sample_pack
 @pytest.mark.parametrize("damage", ["changed", "added", "removed"])
 def test_damaged_unpacked_wheels_in_the_cache_are_replaced_not_used(sample_lock: Path, sample_package: Path,
                                                                     isolated_cache: Path, tmp_path: Path, damage: str):
-    (tree,) = [p for p in (isolated_cache / "vendor").iterdir() if not p.name.startswith(".")]
+    from ayon_conda.build.vendor_tree import tree_key
+    from ayon_conda.pin.lock import Lock
+
+    tree = isolated_cache / "vendor" / tree_key(Lock.load(sample_lock))  # the sample package's unpacked wheels
     victim = next((tree / "vendor").glob("arrow/*.py"))
     if damage == "changed":
         victim.write_text(victim.read_text().replace("def ", "def  ", 1))  # same tree, one edited file
