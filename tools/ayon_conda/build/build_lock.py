@@ -23,6 +23,7 @@ from ayon_conda.cache import sha256_file
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.addon_sources import AyonServer, Sources
 from ayon_conda.pin.addon_tree import AddonMeta, addon_meta
+from ayon_conda.pin.headless import check_requirements
 from ayon_conda.pin.lock import Lock
 from ayon_conda.progress import Progress
 
@@ -77,6 +78,8 @@ def fetch_and_stage(
     ``link``: see :func:`ayon_conda.build.stage.stage`.
     """
     progress, lock = options.progress, package.lock
+    # a Qt binding named in the lock is refused before anything is fetched or unpacked
+    check_requirements(str(lock.path), [d.name for d in lock.vendored], [r.conda_name for r in lock.conda_requirements])
     if sources is None:
         sources = Sources(progress, offline=options.offline, server=options.server, wheelhouse=options.wheelhouse,
                           cache=options.cache)

@@ -37,7 +37,7 @@ from ayon_conda.build.lock_packages import Package
 from ayon_conda.build.vendor_tree import link_tree
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.addon_tree import client_package_dir
-from ayon_conda.pin.headless import check_requirements, check_vendor_dir
+from ayon_conda.pin.headless import check_vendor_dir
 from ayon_conda.pin.source_archives import iter_tree
 
 PACKAGE_DIR = "ayon_publish"
@@ -133,8 +133,6 @@ def stage(
     that nothing writes to before it is archived (the native backend's), since the links share
     their bytes with the cache.
     """
-    lock = package.lock
-    check_requirements(str(lock.path), [d.name for d in lock.vendored], [r.conda_name for r in lock.conda_requirements])
     scripts = package.activation_scripts()
     if scripts and prefix is None:
         raise AyonCondaError(package.name, "ships activation scripts outside site-packages",
