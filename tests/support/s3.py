@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +53,8 @@ class CountingProxy:
 
     Point a subprocess's ``AWS_ENDPOINT_URL`` at ``url`` to count the S3 requests it makes
     (``gets()``); requests and responses pass through unchanged (moto does not check the
-    signature's host). Bodies are buffered whole: fine for test objects.
+    signature's host), a chunked request body de-chunked. Bodies are buffered whole: fine for
+    test objects.
     """
 
     def __init__(self, target: str) -> None:
@@ -61,6 +63,10 @@ class CountingProxy:
 
         self.target = target.removeprefix("http://")
         self.seen: list[tuple[str, str]] = []
+        #: Called with (method, path) before a request is forwarded; when it returns True the
+        #: request is dropped (never reaches moto) and the connection closed, e.g. after the test
+        #: killed the client that sent it.
+        self.intercept: Callable[[str, str], bool] | None = None
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _forwarding_handler(self))
         self.httpd.daemon_threads = True
@@ -101,13 +107,20 @@ def _forwarding_handler(proxy: CountingProxy) -> type:
             pass
 
         def _forward(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = self.rfile.read(length) if length else None
+            headers = {k: v for k, v in self.headers.items() if k.lower() not in ("connection", "transfer-encoding")}
+            if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():  # boto3's streamed uploads
+                body = self._read_chunked()
+                headers["Content-Length"] = str(len(body))
+            else:
+                length = int(self.headers.get("Content-Length") or 0)
+                body = self.rfile.read(length) if length else None
             proxy.record(self.command, urlsplit(self.path).path)
+            if proxy.intercept is not None and proxy.intercept(self.command, urlsplit(self.path).path):
+                self.close_connection = True
+                return
             conn = http.client.HTTPConnection(proxy.target, timeout=60)
             try:
-                conn.request(self.command, self.path, body=body,
-                             headers={k: v for k, v in self.headers.items() if k.lower() != "connection"})
+                conn.request(self.command, self.path, body=body, headers=headers)
                 response = conn.getresponse()
                 data = response.read()
             finally:
@@ -116,10 +129,21 @@ def _forwarding_handler(proxy: CountingProxy) -> type:
             for key, value in response.getheaders():
                 if key.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
                     self.send_header(key, value)
-            self.send_header("Content-Length", str(len(data)))
+            # a HEAD answer has no body but tells the object's length
+            length = response.getheader("Content-Length", "0") if self.command == "HEAD" else str(len(data))
+            self.send_header("Content-Length", length)
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
+
+        def _read_chunked(self) -> bytes:
+            chunks = []
+            while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()  # the CRLF after each chunk
+            while self.rfile.readline().strip():  # trailers, up to the empty line
+                pass
+            return b"".join(chunks)
 
         do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _forward
 
