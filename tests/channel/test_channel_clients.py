@@ -6,9 +6,6 @@ channel served over plain HTTP by ``http.server``, and anonymously from a ``--pu
 
 from __future__ import annotations
 
-import functools
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -16,28 +13,6 @@ from conftest import error_line, json_out, run_cli
 from support.channel_check import s3_files
 
 pytestmark = pytest.mark.network  # the sample package is built from PyPI wheels
-
-
-@pytest.fixture
-def http_server():
-    """Serve a directory over plain HTTP on 127.0.0.1; yields ``serve(directory) -> base URL``."""
-    servers = []
-
-    def serve(directory: Path) -> str:
-        handler = functools.partial(_QuietHandler, directory=str(directory))
-        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        servers.append(server)
-        return f"http://127.0.0.1:{server.server_address[1]}"
-
-    yield serve
-    for server in servers:
-        server.shutdown()
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
 
 
 def _spec(package: Path) -> str:
