@@ -63,6 +63,8 @@ class CountingProxy:
 
         self.target = target.removeprefix("http://")
         self.seen: list[tuple[str, str]] = []
+        #: (method, path, status, body bytes) of every answer passed back.
+        self.answers: list[tuple[str, str, int, int]] = []
         #: Called with (method, path) before a request is forwarded; when it returns True the
         #: request is dropped (never reaches moto) and the connection closed, e.g. after the test
         #: killed the client that sent it.
@@ -81,6 +83,19 @@ class CountingProxy:
         with self._lock:
             self.seen.append((method, path))
 
+    def answered(self, method: str, path: str, status: int, size: int) -> None:
+        with self._lock:
+            self.answers.append((method, path, status, size))
+
+    def url_of(self, url: str) -> str:
+        """``url`` (on the target, e.g. a public channel's http:// URL) reached through this hop."""
+        return url.replace(f"http://{self.target}", self.url, 1)
+
+    def traffic(self) -> tuple[int, int]:
+        """(requests answered, body bytes passed back) so far."""
+        with self._lock:
+            return len(self.answers), sum(size for *_, size in self.answers)
+
     def gets(self, bucket: str | None = None) -> list[str]:
         """Paths of the GET requests so far (optionally only those for ``bucket``)."""
         with self._lock:
@@ -89,6 +104,7 @@ class CountingProxy:
     def clear(self) -> None:
         with self._lock:
             self.seen.clear()
+            self.answers.clear()
 
     def stop(self) -> None:
         self.httpd.shutdown()
@@ -135,6 +151,8 @@ def _forwarding_handler(proxy: CountingProxy) -> type:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
+            proxy.answered(self.command, urlsplit(self.path).path, response.status,
+                           0 if self.command == "HEAD" else len(data))
 
         def _read_chunked(self) -> bytes:
             chunks = []
