@@ -11,10 +11,6 @@ from conftest import error_line, json_out, run_cli
 from support.channels import FakePackage, published_channel
 
 
-def _channel(channel) -> list[str]:
-    return ["--channel", channel.s3, "--endpoint-url", channel.endpoint_url]
-
-
 def test_rows_come_from_the_packages_metadata(ayon_channel, s3_counter, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "cache"))
     through_hop = ["--channel", ayon_channel.s3, "--endpoint-url", s3_counter.url]
