@@ -57,11 +57,17 @@ class CountingProxy:
     test objects.
     """
 
-    def __init__(self, target: str) -> None:
+    def __init__(self, target: str, *, canonical_query: bool = False) -> None:
+        """``canonical_query``: forward query strings with their values percent-encoded as SigV4's
+        canonical form has them (``prefix=ayon%2F``). py-rattler's S3 client signs that form but
+        sends ``/`` raw, and moto's signature check (under IAM enforcement) canonicalises the raw
+        query without encoding it, so it refuses py-rattler's listings (SignatureDoesNotMatch);
+        real S3 accepts both spellings, which mean the same."""
         import threading
         from http.server import ThreadingHTTPServer
 
         self.target = target.removeprefix("http://")
+        self.canonical_query = canonical_query
         self.seen: list[tuple[str, str]] = []
         #: (method, path, status, body bytes) of every answer passed back.
         self.answers: list[tuple[str, str, int, int]] = []
@@ -136,7 +142,8 @@ def _forwarding_handler(proxy: CountingProxy) -> type:
                 return
             conn = http.client.HTTPConnection(proxy.target, timeout=60)
             try:
-                conn.request(self.command, self.path, body=body, headers=headers)
+                path = _canonical_query(self.path) if proxy.canonical_query else self.path
+                conn.request(self.command, path, body=body, headers=headers)
                 response = conn.getresponse()
                 data = response.read()
             finally:
@@ -166,3 +173,14 @@ def _forwarding_handler(proxy: CountingProxy) -> type:
         do_GET = do_PUT = do_HEAD = do_POST = do_DELETE = _forward
 
     return Handler
+
+
+def _canonical_query(target: str) -> str:
+    """``target`` with each query value percent-encoded as SigV4's canonical query has it."""
+    from urllib.parse import quote, unquote
+
+    path, _, query = target.partition("?")
+    if not query:
+        return target
+    pairs = [pair.partition("=") for pair in query.split("&")]
+    return path + "?" + "&".join(f"{name}{eq}{quote(unquote(value), safe='-_.~')}" for name, eq, value in pairs)
