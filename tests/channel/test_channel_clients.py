@@ -24,7 +24,7 @@ def _installs_and_runs(out: dict, package: Path) -> None:
     name, version, build = package.name[: -len(".conda")].rsplit("-", 2)
     assert f"{name} {version} {build}" in out["installed"]
     assert out["version_output"].splitlines()[0] == f"{name} {version} {build}"
-    assert "ok ayon_core" in out["self_check_output"]
+    assert "ok import ayon_core" in out["self_check_output"].splitlines()
 
 
 def test_install_from_s3_and_from_the_same_channel_over_http(moto_s3, sample_package, python_channel, tmp_path,
