@@ -52,19 +52,6 @@ def _publish_killed(channel, packages, prelude: str) -> None:
     assert proc.returncode == -signal.SIGKILL, stderr
 
 
-def test_killed_between_upload_and_index(channel, tiny):
-    indexed = tiny("alpha")
-    run_cli("publish", indexed, *channel.cli_args())
-    package = tiny("beta")
-    _publish_killed(channel, [package], KILL_BEFORE_INDEX)
-    files = channel.read()
-    assert files[f"noarch/{package.name}"] == package.read_bytes()  # uploaded, complete ...
-    assert assert_valid(files) == {"noarch": {indexed.name}}  # ... and not named by any index yet
-    result = run_cli("publish", package, *channel.cli_args())
-    assert "already published" in result.stdout
-    assert assert_views_agree(channel.read(), "noarch") == {indexed.name, package.name}
-
-
 #: Kill the publisher in the check after its upload (reading back what the channel holds).
 KILL_IN_THE_CHECK = """
 import os, signal
@@ -87,17 +74,20 @@ _killing_in_the_check(S3Channel)
 """
 
 
-def test_killed_in_the_check_after_the_upload(channel, tiny):
+@pytest.mark.parametrize("prelude", [KILL_IN_THE_CHECK, KILL_BEFORE_INDEX], ids=["in-the-check", "as-indexing-starts"])
+def test_killed_after_the_upload(channel, tiny, prelude: str):
+    """Killed in the check of what the channel holds after the upload, or as indexing starts."""
     indexed = tiny("alpha")
     run_cli("publish", indexed, *channel.cli_args())
     package = tiny("beta")
-    _publish_killed(channel, [package], KILL_IN_THE_CHECK)
+    _publish_killed(channel, [package], prelude)
     files = channel.read()
     assert files[f"noarch/{package.name}"] == package.read_bytes()  # uploaded whole ...
-    assert assert_valid(files) == {"noarch": {indexed.name}}  # ... not indexed before it was checked
+    assert assert_valid(files) == {"noarch": {indexed.name}}  # ... and not named by any index yet
     result = run_cli("publish", package, *channel.cli_args())
     assert "already published" in result.stdout
     assert assert_views_agree(channel.read(), "noarch") == {indexed.name, package.name}
+
 
 def test_killed_during_upload(channel, tiny):
     big = tiny("big", payload=os.urandom(3_000_000).hex())
