@@ -37,6 +37,7 @@ import tempfile
 import time
 import tomllib
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,7 +162,7 @@ def apply(copy: Path, mutation: Mutation) -> str:
     return text
 
 
-def run(mutations: list[Mutation], *, full: bool, log=print) -> list[Outcome]:
+def run(mutations: list[Mutation], *, full: bool, log: Callable[[str], None] = print) -> list[Outcome]:
     with tempfile.TemporaryDirectory(prefix="ayon-conda-mutate-") as tmp:
         copy = Path(tmp) / "tree"
         copy_tree(ROOT, copy)
@@ -205,9 +206,11 @@ def table(outcomes: list[Outcome]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     epilog="Mutations are listed in scripts/mutations.toml. Exit codes: 0 all caught, "
-                                            "1 some survived, 2 the run could not be made.")
+    examples = next(part for part in __doc__.split("\n\n") if part.lstrip().startswith("./scripts/mutate"))
+    parser = argparse.ArgumentParser(
+        prog="./scripts/mutate", description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"The mutations are listed in scripts/mutations.toml.\n\nexamples:\n{examples}\n\nexit codes: 0 every "
+               "mutation caught, 1 some survived, 2 the run could not be made")
     parser.add_argument("--only", action="append", metavar="ID", help="run only this mutation (repeatable)")
     parser.add_argument("--full", action="store_true", help="when the listed tests miss a mutation, run the whole suite")
     parser.add_argument("--json", action="store_true", help="print one JSON object on stdout (progress on stderr)")
