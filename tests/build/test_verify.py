@@ -23,7 +23,7 @@ def test_sample_package_installs_and_runs(sample_package: Path, python_channel: 
     assert any(p.startswith("python ") for p in out["installed"])
     assert out["version_output"].splitlines()[:2] == [out["spec"].replace(" ==", " "), "bundle sample-bundle-1"]
     for module in ("ayon_core", "ayon_api", "pyblish.api", "ayon_deadline_cloud", "ayon_core.pipeline.publish"):
-        assert f"ok {module}" in out["self_check_output"].splitlines()
+        assert f"ok import {module}" in out["self_check_output"].splitlines()
     # The kept environment is a real one: both sample farm publishes run through the bootstrap
     # and land in the (stand-in) AYON server.
     with running_site(tmp_path / "projects") as site:

@@ -151,7 +151,7 @@ def test_ayon_runs_in_the_environment_and_the_environment_is_reused(
     assert first.returncode == 0, first.stdout
     name, version, build = package_id(sample_package)
     assert f"\t{name} {version} {build}\n" in first.stdout  # `ayon --version`, the installed package
-    assert "\tok ayon_deadline_cloud\n" in first.stdout  # `ayon --self-check`
+    assert "\tok import ayon_deadline_cloud\n" in first.stdout  # `ayon --self-check`
     assert "Creating the environment" in first.stdout and "Reusing" not in first.stdout
     assert profile.used() > 0  # S3 read with the session's profile (credential_process); no keys in the env
     [env] = envs_in(cache)

@@ -11,9 +11,14 @@ from conftest import error_line, json_out, run_cli
 from support.channels import FakePackage, published_channel
 
 
+def _channel(channel) -> list[str]:
+    return ["--channel", channel.s3, "--endpoint-url", channel.endpoint_url]
+
+
 def test_rows_come_from_the_packages_metadata(ayon_channel, s3_counter, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "cache"))
     through_hop = ["--channel", ayon_channel.s3, "--endpoint-url", s3_counter.url]
+    bucket = ayon_channel.s3[len("s3://"):].partition("/")[0]
     s3_counter.clear()
     out = json_out(run_cli("matrix", *through_hop, "--json"))
     rows = out["rows"]
@@ -27,13 +32,13 @@ def test_rows_come_from_the_packages_metadata(ayon_channel, s3_counter, tmp_path
     assert (newest["server"], newest["launcher"], newest["python"]) == (">=1.10.0,<2.0.0", ">=1.6.0", ">=3.11")
     assert by_bundle["maya-baked"]["other_addons"] == "maya=0.4.10"
     assert all(len(r["published"]) == 10 and r["published"].startswith("20") for r in rows)
-    first = s3_counter.traffic()
+    first = s3_counter.traffic(bucket)
     assert (out["requests"], out["bytes_fetched"]) == first  # what it reports is what crossed the wire
 
     s3_counter.clear()
     again = json_out(run_cli("matrix", *through_hop, "--json"))
     assert again["rows"] == rows
-    assert s3_counter.traffic() == (1, 0), first  # one conditional request for the index, nothing downloaded
+    assert s3_counter.traffic(bucket) == (1, 0), first  # one conditional request for the index, nothing downloaded
     assert (again["requests"], again["bytes_fetched"]) == (1, 0)
 
 

@@ -86,37 +86,38 @@ def test_warm_resolve_revalidates_and_sees_a_new_build(kind: str, moto_s3, s3_co
     picked up at once (the index's ETag changed), also by a Channel kept for the session. Traffic
     is counted at the HTTP boundary: a counting hop in front of the S3 server."""
     channel = published_channel(moto_s3, [USUAL])
+    bucket, _, prefix = channel.s3[len("s3://"):].partition("/")
     url = channel.s3 if kind == "s3" else s3_counter.url_of(channel.http)
     s3_counter.clear()
     cold = Channel(url, endpoint_url=s3_counter.url, cache=tmp_path)
     assert resolve(BUNDLE, cold).spec.endswith("_2")
-    requests, received = s3_counter.traffic()
+    requests, received = s3_counter.traffic(bucket)
     assert requests == 1 and received > 0
 
     s3_counter.clear()
     warm = Channel(url, endpoint_url=s3_counter.url, cache=tmp_path)
     assert resolve(BUNDLE, warm).spec.endswith("_2")
-    assert s3_counter.traffic() == (1, 0)
-    assert s3_counter.answers[0][2] == 304
+    assert s3_counter.traffic(bucket) == (1, 0)
+    assert [status for _, path, status, _ in s3_counter.answers if path.startswith(f"/{bucket}/")] == [304]
 
     rebuild = FakePackage(USUAL.addons, build_number=3)
     write_packages([rebuild], tmp_path / "rebuild")
-    bucket, _, prefix = channel.s3[len("s3://"):].partition("/")
     upload_packages(moto_s3.client(), bucket, prefix, tmp_path / "rebuild")
     index_bucket(moto_s3.endpoint_url, bucket, prefix)
     s3_counter.clear()
     assert resolve(BUNDLE, warm).spec == "ayon-publish ==1.9.0 pyhd745850c_3"  # the same object, a new answer
-    requests, received = s3_counter.traffic()
+    requests, received = s3_counter.traffic(bucket)
     assert requests == 1 and received > 0
 
 
 def test_max_age_skips_the_revalidation(ayon_channel, s3_counter, tmp_path: Path):
+    bucket = ayon_channel.s3[len("s3://"):].partition("/")[0]
     http = s3_counter.url_of(ayon_channel.http)
     resolve(BUNDLE, http, cache=tmp_path)
     s3_counter.clear()
     within = Channel(http, cache=tmp_path, max_age=300)
     assert resolve(BUNDLE, within).spec.endswith("_2")
-    assert s3_counter.traffic() == (0, 0)
+    assert s3_counter.traffic(bucket) == (0, 0)
 
 
 def test_no_match_lists_the_nearest_packages(ayon_channel, tmp_path: Path):
@@ -249,7 +250,7 @@ def test_package_metadata_is_read_with_ranges(sample_package: Path, moto_s3, s3_
     record = reader.records("ayon-publish")[0]
     s3_counter.clear()
     about = reader.about(record)
-    requests, fetched = s3_counter.traffic()  # measured at the HTTP boundary
+    requests, fetched = s3_counter.traffic(bucket)  # measured at the HTTP boundary
     assert requests >= 1 and fetched < sample_package.stat().st_size / 10
     with open(sample_package, "rb") as fh:
         for tar, member in stream_conda_info(sample_package.name, fh):
@@ -259,4 +260,4 @@ def test_package_metadata_is_read_with_ranges(sample_package: Path, moto_s3, s3_
     assert about.last_modified is not None
     s3_counter.clear()
     again = Channel(http, cache=tmp_path)
-    assert again.about(record) == about and s3_counter.traffic() == (0, 0)  # cached by sha256
+    assert again.about(record) == about and s3_counter.traffic(bucket) == (0, 0)  # cached by sha256

@@ -97,10 +97,12 @@ class CountingProxy:
         """``url`` (on the target, e.g. a public channel's http:// URL) reached through this hop."""
         return url.replace(f"http://{self.target}", self.url, 1)
 
-    def traffic(self) -> tuple[int, int]:
-        """(requests answered, body bytes passed back) so far."""
+    def traffic(self, bucket: str | None = None) -> tuple[int, int]:
+        """(requests answered, body bytes passed back) so far (optionally only those for ``bucket``:
+        the hop is shared by the session, and another test's process may still be talking)."""
         with self._lock:
-            return len(self.answers), sum(size for *_, size in self.answers)
+            answers = [a for a in self.answers if bucket is None or a[1] == f"/{bucket}" or a[1].startswith(f"/{bucket}/")]
+        return len(answers), sum(size for *_, size in answers)
 
     def gets(self, bucket: str | None = None) -> list[str]:
         """Paths of the GET requests so far (optionally only those for ``bucket``)."""
