@@ -150,6 +150,9 @@ def _forwarding_handler(proxy: CountingProxy) -> type:
                 data = response.read()
             finally:
                 conn.close()
+            # recorded before the client can have the answer, so a test that got it sees it counted
+            proxy.answered(self.command, urlsplit(self.path).path, response.status,
+                           0 if self.command == "HEAD" else len(data))
             self.send_response(response.status, response.reason)
             for key, value in response.getheaders():
                 if key.lower() not in ("transfer-encoding", "connection", "content-length", "server", "date"):
@@ -160,8 +163,6 @@ def _forwarding_handler(proxy: CountingProxy) -> type:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(data)
-            proxy.answered(self.command, urlsplit(self.path).path, response.status,
-                           0 if self.command == "HEAD" else len(data))
 
         def _read_chunked(self) -> bytes:
             chunks = []
