@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -18,20 +19,70 @@ SAMPLE_CONFIG = EXAMPLES / "bundles" / "sample.components.yaml"
 SHARED = REPO.parent / "shared"
 
 
+#: What :class:`ayon_conda.progress.Progress` printed on stderr during the current ``run_cli``:
+#: its steps and warnings (whole lines) and its bars' labels (each printed once off a terminal).
+_progress_printed: list[tuple[str, str]] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def progress_recorded():
+    """Record what Progress prints, so that ``error_line`` can tell progress from the error."""
+    from ayon_conda.progress import Progress
+
+    step, warn, bar = Progress.step, Progress.warn, Progress.bar
+
+    def recording_step(self: Progress, message: str) -> None:
+        if self.enabled:
+            _progress_printed.append(("line", message))
+        step(self, message)
+
+    def recording_warn(self: Progress, message: str) -> None:
+        _progress_printed.append(("line", f"warning: {message}"))
+        warn(self, message)
+
+    def recording_bar(self: Progress, label: str, total: int):
+        if self.enabled:
+            _progress_printed.append(("label", label))
+        return bar(self, label, total)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Progress, "step", recording_step)
+        patch.setattr(Progress, "warn", recording_warn)
+        patch.setattr(Progress, "bar", recording_bar)
+        yield
+
+
+def invoke(*args: str | Path, catch_exceptions: bool = False) -> Result:
+    """Run ``ayon-conda`` in-process. The result's ``progress`` is what Progress printed on
+    stderr meanwhile (see ``error_line``)."""
+    _progress_printed.clear()
+    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=catch_exceptions)
+    result.progress = tuple(_progress_printed)
+    return result
+
+
 def run_cli(*args: str | Path, code: int = 0) -> Result:
-    """Run ``ayon-conda`` in-process; assert its exit code."""
-    result = CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    """Run ``ayon-conda`` in-process (:func:`invoke`); assert its exit code."""
+    result = invoke(*args)
     assert result.exit_code == code, f"exit {result.exit_code}, expected {code}\n{result.output}"
     return result
 
 
-def error_line(result: Result) -> str:
-    """The single error line a failed command printed (asserts there is exactly one line)."""
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    errors = [line for line in lines if line.startswith("error: ")]
-    assert len(errors) == 1, f"expected one error line, got:\n{result.stderr}"
-    assert "Traceback" not in result.output
-    return errors[0]
+def error_line(result: Result | subprocess.CompletedProcess | str) -> str:
+    """The one line a failed command printed: all of its stderr, once the progress it reported is
+    set aside (a ``run_cli`` result records it; a process or a bare stderr text must have none),
+    is that one line, starting ``error: ``. Every CLI error test goes through here."""
+    stderr = result if isinstance(result, str) else result.stderr
+    printed = getattr(result, "progress", ())
+    lines = [line.rstrip() for line in stderr.splitlines() if line.strip()]
+    for kind, text in printed:
+        for part in [text] if kind == "label" else [p for p in text.splitlines() if p.strip()]:
+            found = next((i for i, line in enumerate(lines)
+                          if (line.startswith(part.rstrip()) if kind == "label" else line == part.rstrip())), None)
+            if found is not None:
+                del lines[found]
+    assert len(lines) == 1 and lines[0].startswith("error: "), f"expected one error line on stderr, got:\n{stderr}"
+    return lines[0]
 
 
 def refused(result: Result, *needles: str) -> str:
@@ -194,3 +245,21 @@ def tiny(tmp_path: Path):
         return make_package(tmp_path / directory, name, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def http_server():
+    """Serve directories over plain HTTP on 127.0.0.1: ``serve(directory) -> base URL``; the
+    servers' ``requests`` list every (method, path) they answered (``support.http_files``)."""
+    from support.http_files import FileServer
+
+    servers: list[FileServer] = []
+
+    def serve(directory: Path) -> str:
+        servers.append(FileServer(directory))
+        return servers[-1].url
+
+    serve.servers = servers
+    yield serve
+    for server in servers:
+        server.stop()

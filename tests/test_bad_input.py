@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import tarfile
@@ -98,13 +99,38 @@ def test_changed_addon_source_is_refused_at_build(copied_sample, tmp_path: Path,
     assert_nothing_in(tmp_path / "dist")
 
 
-def test_wheel_with_the_wrong_sha256_is_refused(sample_lock: Path, isolated_cache: Path, tmp_path: Path, monkeypatch):
-    # The session's cache without its unpacked wheels, so that this build reads the wheels.
-    shutil.copytree(isolated_cache, tmp_path / "cache", ignore=shutil.ignore_patterns("vendor"))
-    monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "cache"))
+
+def test_a_download_with_other_bytes_of_the_same_size_is_refused(tmp_path: Path, http_server, monkeypatch):
+    """An addon archive its server now serves with other bytes (same size) is refused by a build
+    on another machine (empty cache), by its sha256 in the lock, and is not kept in the cache."""
+    make_addon(tmp_path / "core-src", "core", "1.0.0", "ayon_core")
+    served = tmp_path / "served"
+    archive = Path(shutil.make_archive(str(served / "core-1.0.0"), "gztar", root_dir=tmp_path / "core-src"))
+    base = http_server(served)
+    config = make_config(tmp_path / "c.yaml", {"core": {"client_dir": "ayon_core", "source": {
+        "url": base + "/core-{version}.tar.gz"}}}, requirements=[])
+    bundle = make_bundle(tmp_path / "b.json", {"core": "1.0.0"})
+    monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "pin-cache"))
+    run_cli("pin", bundle, "--config", config, "-o", tmp_path / "l.json", "--skip-run-check", "-q")
+    data = bytearray(archive.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # tampered on the server: same size, other bytes
+    archive.write_bytes(bytes(data))
+    build_cache = tmp_path / "build-cache"
+    monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(build_cache))
+    refused(run_cli("build", tmp_path / "l.json", "-o", tmp_path / "dist", code=1),
+            f"{base}/core-1.0.0.tar.gz", "sha256 mismatch")
+    assert http_server.servers[0].gets().count("/core-1.0.0.tar.gz") == 2  # pinned once, fetched again by the build
+    assert_nothing_in(tmp_path / "dist")
+    assert_nothing_in(build_cache / "downloads")
+
+
+def test_wheel_with_the_wrong_sha256_is_refused(sample_lock: Path, tmp_path: Path, monkeypatch):
+    """On a machine that has not unpacked these wheels yet (an empty cache), a tampered wheel in
+    the wheelhouse is refused."""
     lock = json.loads(sample_lock.read_text())
     wheelhouse = tmp_path / "wheelhouse"
     run_cli("fetch", sample_lock, "--wheelhouse", wheelhouse, "-q")
+    monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "empty-cache"))
     victim = wheelhouse / lock["vendored"][0]["file"]
     victim.write_bytes(victim.read_bytes() + b"tampered")
     (tmp_path / "dist").mkdir()
@@ -168,6 +194,42 @@ def test_qt_binding_in_a_lock_stops_build(sample_lock: Path, tmp_path: Path):
     refused(run_cli("build", edited, "-o", tmp_path / "dist", code=1), "Qt binding pyside6")
     assert_nothing_in(tmp_path / "dist")
 
+
+
+def _wheel_carrying(path: Path, module: str) -> Path:
+    """A valid pure-Python wheel at ``path`` whose only package is ``module``."""
+    import base64
+    import hashlib
+    import zipfile
+
+    name, version = path.name.split("-")[:2]
+    info = f"{name}-{version}.dist-info"
+    files = [(f"{module}/__init__.py", b"# a Qt binding under another distribution's name\n"),
+             (f"{info}/METADATA", f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()),
+             (f"{info}/WHEEL", b"Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\nTag: py3-none-any\n")]
+    record = "".join(f"{n},sha256={base64.urlsafe_b64encode(hashlib.sha256(d).digest()).rstrip(b'=').decode()},{len(d)}\n"
+                     for n, d in files) + f"{info}/RECORD,,\n"
+    with zipfile.ZipFile(path, "w") as zf:
+        for n, d in [*files, (f"{info}/RECORD", record.encode())]:
+            zf.writestr(n, d)
+    return path
+
+
+def test_qt_module_only_in_the_staged_tree_stops_build(sample_lock: Path, tmp_path: Path):
+    """A vendored wheel whose name says nothing of Qt but which installs PySide6: neither the
+    lock's names nor its run requirements show it, only the staged tree does."""
+    wheelhouse = tmp_path / "wheelhouse"
+    run_cli("fetch", sample_lock, "--wheelhouse", wheelhouse, "-q")
+    wheel = _wheel_carrying(wheelhouse / "gui_helpers-1.0-py3-none-any.whl", "PySide6")
+    data = json.loads(sample_lock.read_text())
+    data["vendored"].append({"name": "gui-helpers", "version": "1.0", "file": wheel.name,
+                             "url": f"https://example.invalid/{wheel.name}",
+                             "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest()})
+    edited = tmp_path / "edited.json"
+    edited.write_text(json.dumps(data))
+    refused(run_cli("build", edited, "-o", tmp_path / "dist", "--wheelhouse", wheelhouse, code=1),
+            "Qt binding PySide6", "staged in the vendor directory")
+    assert_nothing_in(tmp_path / "dist")
 
 def test_compiled_dependency_without_a_conda_forge_name(tmp_path: Path):
     bundle, config = core_setup(tmp_path, runtime={"PyYAML": "*"}, conda_names={})

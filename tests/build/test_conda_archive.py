@@ -57,3 +57,15 @@ def test_members_reused_from_a_linked_tree_give_the_same_tar(tmp_path: Path):
     (second / "sub" / "y.txt").unlink()
     (second / "sub" / "y.txt").write_text("changed")
     assert tar_files(second, files, 0, memo).data == tarfile_pax(second, files, 0)
+
+
+def test_member_modes_are_0644_or_0755_whatever_the_disk_says(tmp_path: Path):
+    """Reproducible bytes across umasks and checkouts: only the owner's execute bit counts."""
+    on_disk = {"private.py": 0o600, "shared.txt": 0o664, "tool": 0o775, "owner-only": 0o700, "odd": 0o751}
+    for name, mode in on_disk.items():
+        (tmp_path / name).write_text(name)
+        os.chmod(tmp_path / name, mode)
+    tarred = tar_files(tmp_path, tree_files(tmp_path), 0)
+    with tarfile.open(fileobj=io.BytesIO(tarred.data)) as tar:
+        modes = {member.name: member.mode for member in tar.getmembers()}
+    assert modes == {"private.py": 0o644, "shared.txt": 0o644, "tool": 0o755, "owner-only": 0o755, "odd": 0o755}

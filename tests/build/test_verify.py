@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -39,9 +40,23 @@ def test_sample_package_installs_and_runs(sample_package: Path, python_channel: 
     assert proc.returncode != 0
 
 
-def test_temporary_prefix_is_removed(sample_package: Path, python_channel: str):
+def test_temporary_prefix_is_removed(sample_package: Path, python_channel: str, tmp_path: Path, monkeypatch):
+    """Without --prefix, verify installs into a temporary directory and leaves nothing behind there."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    made = []
+    mkdtemp = tempfile.mkdtemp
+
+    def recording(*args, **kwargs):
+        made.append(Path(mkdtemp(*args, **kwargs)))
+        return str(made[-1])
+
+    monkeypatch.setattr(tempfile, "mkdtemp", recording)
     out = json_out(run_cli("verify", sample_package, "--channel", python_channel, "--json"))
-    assert out["prefix"] is None
+    assert out["prefix"] is None and out["installed"][0].startswith("ayon-publish ")
+    assert any(p.name.startswith("ayon-conda-verify-") and p.parent == temp for p in made)  # the prefix was made there
+    assert list(temp.iterdir()) == []
 
 
 def test_missing_python_fails_with_the_installer_message(sample_package: Path, tmp_path: Path):

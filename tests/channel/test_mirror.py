@@ -38,7 +38,8 @@ def test_s3_to_disk_then_install_from_the_copy(moto_s3, sample_package: Path, py
     assert verified["version_output"].startswith(f"{name} {version} {build}")
 
 
-def test_disk_to_s3_and_again_copies_nothing(moto_s3, sample_package: Path, sample_core_package: Path, tmp_path: Path):
+def test_disk_to_s3_and_again_copies_nothing(moto_s3, s3_counter, sample_package: Path, sample_core_package: Path,
+                                             tmp_path: Path):
     source = tmp_path / "source"
     run_cli("publish", sample_package, sample_core_package, "--channel", source, "-q")
     bucket = moto_s3.new_bucket("mirror")
@@ -49,8 +50,11 @@ def test_disk_to_s3_and_again_copies_nothing(moto_s3, sample_package: Path, samp
     files = s3_files(moto_s3.client(), bucket, "ayon")
     assert assert_views_agree(files, "noarch") == {sample_package.name, sample_core_package.name}
     assert files[f"noarch/{sample_core_package.name}"] == sample_core_package.read_bytes()
-    again = json_out(run_cli(*args, "--json"))
+    s3_counter.clear()
+    again = json_out(run_cli("mirror", source, dst, "--dst-endpoint-url", s3_counter.url, "--json"))
     assert again["copied"] == [] and len(again["already_mirrored"]) == 2
+    assert s3_counter.seen  # it went through the counting hop ...
+    assert [path for method, path in s3_counter.seen if method == "PUT" and path.endswith(".conda")] == []  # ... sent no package
 
 
 def test_dry_run_writes_nothing(sample_package: Path, tmp_path: Path):

@@ -46,6 +46,28 @@ def test_a_different_file_under_a_published_name_is_refused(channel, tiny):
     assert channel.read() == before
 
 
+
+def test_a_different_file_landing_between_check_and_write_is_refused(channel, tiny, monkeypatch):
+    """Another publisher's build of the same name lands after publish found the name free and
+    before its own write: the write itself refuses (with the way out), and the other file stays."""
+    from ayon_conda.channel import publish
+    from ayon_conda.package_file import inspect_package
+    from ayon_conda.progress import SILENT
+    from ayon_conda.s3 import CREATED
+
+    ours, theirs = tiny("alpha", payload="ours"), tiny("alpha", payload="them", directory="other")
+    assert ours.name == theirs.name and ours.read_bytes() != theirs.read_bytes()
+    real_upload = publish.upload
+
+    def racing(step, target, progress):
+        assert target.upload(inspect_package(theirs), SILENT) == CREATED  # the other publisher wins the race
+        return real_upload(step, target, progress)
+
+    monkeypatch.setattr(publish, "upload", racing)
+    line = error_line(run_cli("publish", ours, *channel.cli_args(), code=1))
+    assert ours.name in line and "already exists with different content" in line and "--build-number" in line
+    assert channel.read()[f"noarch/{ours.name}"] == theirs.read_bytes()
+
 def test_older_versions_stay(channel, tiny):
     first = tiny("alpha", version="1.0")
     run_cli("publish", first, *channel.cli_args())

@@ -32,7 +32,7 @@ from ayon_conda.dev.addon_package import client_zip, write_addon_zip
 from ayon_conda.dev.frames import write_frames
 from ayon_conda.pin.addon_tree import read_package_py
 from ayon_publish_submit.versions import in_range
-from conftest import EXAMPLES, REPO, json_out, run_cli
+from conftest import EXAMPLES, REPO, error_line, json_out, run_cli
 from real_server import E2E_PREFIX, RealServer
 from ruamel.yaml import YAML
 
@@ -290,7 +290,7 @@ def test_resolve_checks_the_server_version(server: RealServer, packages: dict[st
     assert in_range(out["server_version"], out["server_range"])
     refused = run_cli("resolve", "--server", SERVER_URL, "--bundle", "production", "-c", channel,
                       "--server-version", "99.0.0", code=1)
-    assert "99.0.0" in refused.stderr
+    assert "99.0.0" in error_line(refused)
 
 
 def test_option_c_publishes_with_addons_synced_from_s3(

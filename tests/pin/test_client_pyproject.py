@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from ayon_conda.errors import AyonCondaError
 from ayon_conda.pin.client_pyproject import client_requirements
-from conftest import run_cli
+from conftest import error_line, run_cli
 from support.factories import make_bundle, make_config
 
 #: Shapes of real ayon-core 1.9.x's client/pyproject.toml (carets, tildes, wildcards, exact pins,
@@ -105,8 +105,7 @@ def test_the_exclude_advice_works_through_pin(tmp_path: Path):
     bundle = make_bundle(tmp_path / "bundle.json", {"core": "1.0.0"})
     addons = {"core": {"client_dir": "ayon_core", "source": {"path": "core-src"}}}
     config = make_config(tmp_path / "components.yaml", addons, requirements=[])
-    result = run_cli("pin", bundle, "--config", config, "-o", tmp_path / "lock.json", code=1)
-    assert "exclude: {acre: <why>}" in result.stderr
+    assert "exclude: {acre: <why>}" in error_line(run_cli("pin", bundle, "--config", config, "-o", tmp_path / "lock.json", code=1))
     config = make_config(tmp_path / "components.yaml", addons, requirements=[], exclude={"acre": "launcher-only"})
     run_cli("pin", bundle, "--config", config, "-o", tmp_path / "lock.json")
 

@@ -87,9 +87,13 @@ def _policy(name: str, **values: str) -> dict:
     for key, value in values.items():
         text = text.replace(key, value)
     policy = json.loads(text)
-    # moto authorises HeadBucket as "s3:HeadBucket"; AWS authorises it with s3:ListBucket, which
-    # the policies grant. The addition is moto's, not the studio's.
-    policy["Statement"].append({"Effect": "Allow", "Action": "s3:HeadBucket", "Resource": "*"})
+    # The one grant moto needs beyond the studio's: it authorises a HEAD of a bucket (ayon-conda's
+    # check that the channel's bucket is there) as "s3:HeadBucket", which AWS authorises with
+    # s3:ListBucket. So s3:HeadBucket goes exactly where the policy grants s3:ListBucket.
+    for statement in policy["Statement"]:
+        granted = [statement["Action"]] if isinstance(statement["Action"], str) else statement["Action"]
+        if "s3:ListBucket" in granted:
+            statement["Action"] = [*granted, "s3:HeadBucket"]
     return policy
 
 
@@ -139,40 +143,33 @@ def _client(endpoint: str, user: dict[str, str]):
         "s3", endpoint_url=endpoint, region_name="us-east-1")
 
 
-def _publish_as_the_publisher(iam_moto: str, publisher: dict[str, str], sample_package: Path, monkeypatch) -> None:
-    """``ayon-conda publish`` with the publisher's credentials: the upload and its checks run as
-    they are, the index step's requests too, but made with boto3: moto cannot verify the
-    signatures py-rattler's S3 client makes when it lists with a prefix (SignatureDoesNotMatch),
-    while real S3 does. They are the requests rattler-index makes: list the subdir with a
-    prefix, read the index, write it conditionally."""
-    from ayon_conda.channel.s3_bucket import S3Channel
+@pytest.fixture(scope="module")
+def iam_hop(iam_moto: str):
+    """The IAM-enforcing moto behind a hop that spells query strings canonically, so that moto can
+    check py-rattler's signatures (see ``CountingProxy``'s ``canonical_query``)."""
+    from support.s3 import CountingProxy
 
-    def index_with_boto3(self, subdirs, progress, published=()):
-        s3 = _client(iam_moto, publisher)
-        for subdir in subdirs:
-            s3.list_objects_v2(Bucket="studio-conda", Prefix=f"ayon/{subdir}/", Delimiter="/")
-        records = {p.filename: {"name": p.name, "version": p.version, "build": p.build, "build_number": p.build_number,
-                                "sha256": p.sha256, "size": p.size, "depends": [], "subdir": "noarch"} for p in published}
-        key = "ayon/noarch/repodata.json"
-        try:
-            condition = {"IfMatch": s3.get_object(Bucket="studio-conda", Key=key)["ETag"]}
-        except s3.exceptions.NoSuchKey:
-            condition = {"IfNoneMatch": "*"}
-        s3.put_object(Bucket="studio-conda", Key=key, **condition,
-                      Body=json.dumps({"info": {"subdir": "noarch"}, "packages": {}, "packages.conda": records}))
-        return []  # nothing quarantined
+    hop = CountingProxy(iam_moto, canonical_query=True)
+    yield hop
+    hop.stop()
 
+
+def _publish_as_the_publisher(iam_hop, publisher: dict[str, str], sample_package: Path, monkeypatch) -> None:
+    """``ayon-conda publish`` with the publisher's credentials, all of it as it runs: the upload
+    and its checks (boto3), and py-rattler's indexer (list the subdir, read the index, write it
+    with conditional requests)."""
     _as(monkeypatch, publisher)
-    monkeypatch.setattr(S3Channel, "index", index_with_boto3)
-    out = json_out(run_cli("publish", sample_package, "--channel", "s3://studio-conda/ayon", "--endpoint-url", iam_moto, "--json"))
-    assert out["packages"][0]["action"] in ("uploaded", "already published")
+    out = json_out(run_cli("publish", sample_package, "--channel", "s3://studio-conda/ayon", "--endpoint-url", iam_hop.url,
+                           "--json"))
+    assert out["packages"][0]["action"] in ("uploaded", "already published") and out["indexed"] == ["noarch"]
+    assert ("PUT", "/studio-conda/ayon/noarch/repodata.json") in iam_hop.seen  # written by py-rattler, as the publisher
     monkeypatch.undo()
 
 
-def test_the_publisher_can_publish_and_cannot_delete(iam_moto, users, sample_package: Path, monkeypatch):
+def test_the_publisher_can_publish_and_cannot_delete(iam_moto, iam_hop, users, sample_package: Path, monkeypatch):
     from botocore.exceptions import ClientError
 
-    _publish_as_the_publisher(iam_moto, users["publisher"], sample_package, monkeypatch)
+    _publish_as_the_publisher(iam_hop, users["publisher"], sample_package, monkeypatch)
     s3 = _client(iam_moto, users["publisher"])
     assert s3.head_object(Bucket="studio-conda", Key=f"ayon/noarch/{sample_package.name}")["ContentLength"] > 0
     with pytest.raises(ClientError, match="AccessDenied"):
@@ -181,7 +178,8 @@ def test_the_publisher_can_publish_and_cannot_delete(iam_moto, users, sample_pac
         s3.put_object(Bucket="studio-conda", Key="elsewhere/x", Body=b"x")
 
 
-def test_the_queue_role_reads_the_channel_and_addons_and_cannot_write(iam_moto, users, sample_package: Path, monkeypatch):
+def test_the_queue_role_reads_the_channel_and_addons_and_cannot_write(iam_moto, iam_hop, users, sample_package: Path,
+                                                                     monkeypatch):
     """What a worker does with the queue role: read the channel's index and packages (py-rattler,
     or conda with boto3) and option C's addon manifests. Made with boto3: under IAM enforcement
     moto answers py-rattler's presigned requests for missing files with 500s (real S3 with 404s;
@@ -189,7 +187,7 @@ def test_the_queue_role_reads_the_channel_and_addons_and_cannot_write(iam_moto, 
     from ayon_conda import s3 as s3_layer
     from botocore.exceptions import ClientError
 
-    _publish_as_the_publisher(iam_moto, users["publisher"], sample_package, monkeypatch)
+    _publish_as_the_publisher(iam_hop, users["publisher"], sample_package, monkeypatch)
     _as(monkeypatch, users["addons"])  # what ayon-conda addons upload writes: create-only, under the prefix
     uploader = s3_layer.client(iam_moto)
     assert s3_layer.put_create_only(uploader, "studio-conda", "ayon-addons/bundles/b1.json", b"{}",

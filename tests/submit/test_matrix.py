@@ -15,9 +15,12 @@ def _channel(channel) -> list[str]:
     return ["--channel", channel.s3, "--endpoint-url", channel.endpoint_url]
 
 
-def test_rows_come_from_the_packages_metadata(ayon_channel, tmp_path: Path, monkeypatch):
+def test_rows_come_from_the_packages_metadata(ayon_channel, s3_counter, tmp_path: Path, monkeypatch):
     monkeypatch.setenv("AYON_CONDA_CACHE_DIR", str(tmp_path / "cache"))
-    out = json_out(run_cli("matrix", *_channel(ayon_channel), "--json"))
+    through_hop = ["--channel", ayon_channel.s3, "--endpoint-url", s3_counter.url]
+    bucket = ayon_channel.s3[len("s3://"):].partition("/")[0]
+    s3_counter.clear()
+    out = json_out(run_cli("matrix", *through_hop, "--json"))
     rows = out["rows"]
     assert out["packages"] == len(rows) == len(ayon_channel.packages) == 8
     assert [r["core"] for r in rows][:2] == ["1.10.0", "1.9.1"] and rows[-1]["core"] == "1.8.2"  # newest core first
@@ -29,11 +32,14 @@ def test_rows_come_from_the_packages_metadata(ayon_channel, tmp_path: Path, monk
     assert (newest["server"], newest["launcher"], newest["python"]) == (">=1.10.0,<2.0.0", ">=1.6.0", ">=3.11")
     assert by_bundle["maya-baked"]["other_addons"] == "maya=0.4.10"
     assert all(len(r["published"]) == 10 and r["published"].startswith("20") for r in rows)
-    first = (out["requests"], out["bytes_fetched"])
+    first = s3_counter.traffic(bucket)
+    assert (out["requests"], out["bytes_fetched"]) == first  # what it reports is what crossed the wire
 
-    again = json_out(run_cli("matrix", *_channel(ayon_channel), "--json"))
+    s3_counter.clear()
+    again = json_out(run_cli("matrix", *through_hop, "--json"))
     assert again["rows"] == rows
-    assert (again["requests"], again["bytes_fetched"]) == (1, 0), first  # one conditional request for the index
+    assert s3_counter.traffic(bucket) == (1, 0), first  # one conditional request for the index, nothing downloaded
+    assert (again["requests"], again["bytes_fetched"]) == (1, 0)
 
 
 def test_formats(ayon_channel, tmp_path: Path):

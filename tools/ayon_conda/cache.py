@@ -27,7 +27,13 @@ def sha256_file(path: Path) -> str:
 
 
 def download_path(sha256: str, filename: str, root: Path | None = None) -> Path:
-    """Where a download of that sha256 is kept; ``filename`` is used only when it is one plain name."""
+    """Where a download of that sha256 is kept; ``filename`` is used only when it is one plain name.
+
+    >>> download_path("ab12", "core-1.9.0.zip", Path("/cache")).as_posix()
+    '/cache/downloads/ab12/core-1.9.0.zip'
+    >>> download_path("ab12", "../../etc/passwd", Path("/cache")).as_posix()
+    '/cache/downloads/ab12/download'
+    """
     plain = filename not in ("", ".", "..") and Path(filename).name == filename and "\\" not in filename
     return (root or cache_dir()) / "downloads" / sha256 / (filename if plain else "download")
 

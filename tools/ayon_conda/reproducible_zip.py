@@ -18,7 +18,12 @@ ZIP_EPOCH_MAX = 4354819198  # 2107-12-31T23:59:58Z, the latest
 
 def zip_entry(name: str, mtime: int, *, compress: int = zipfile.ZIP_STORED, mode: int = 0o644) -> zipfile.ZipInfo:
     """A zip member whose every field is fixed: date from ``mtime``, unix host, regular file ``mode``.
-    Every zip this project writes (packages, addon archives, wheels) is built from these."""
+    Every zip this project writes (packages, addon archives, wheels) is built from these.
+
+    >>> entry = zip_entry("info/index.json", 0)  # before 1980: the earliest date a zip can hold
+    >>> entry.date_time, oct(entry.external_attr >> 16), entry.create_system
+    ((1980, 1, 1, 0, 0, 0), '0o100644', 3)
+    """
     entry = zipfile.ZipInfo(name, date_time=time.gmtime(max(mtime, ZIP_EPOCH_MIN))[:6])
     entry.compress_type = compress
     entry.create_system = ZIP_UNIX

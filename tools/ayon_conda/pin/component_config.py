@@ -29,7 +29,11 @@ _FIX = "fix the component config (see recipe/components.yaml for the format)"
 
 
 def normalize_name(name: str) -> str:
-    """PEP 503 normalized distribution name (``Pillow`` -> ``pillow``, ``a_b.c`` -> ``a-b-c``)."""
+    """PEP 503 normalized distribution name.
+
+    >>> normalize_name("Pillow"), normalize_name("a_b.c"), normalize_name("PySide6_Essentials")
+    ('pillow', 'a-b-c', 'pyside6-essentials')
+    """
     return re.sub(r"[-_.]+", "-", name).lower()
 
 

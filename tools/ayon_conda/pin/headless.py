@@ -32,7 +32,14 @@ def qt_error(subject: str, name: str, chain: str) -> AyonCondaError:
 
 
 def check_requirements(subject: str, vendored: list[str], conda: list[str]) -> None:
-    """Refuse a binding among vendored distribution names or conda requirement names."""
+    """Refuse a binding among vendored distribution names or conda requirement names.
+
+    >>> check_requirements("lock.json", ["ayon-python-api", "pyblish-base"], ["pillow"])
+    >>> check_requirements("lock.json", ["PySide6_Essentials"], [])
+    Traceback (most recent call last):
+    ...
+    ayon_publish_submit.errors.UserError: lock.json: Qt binding PySide6_Essentials is in the dependency tree (vendored); ...
+    """
     for name in vendored:
         if normalize_name(name) in QT_DISTRIBUTIONS:
             raise qt_error(subject, name, "vendored")
