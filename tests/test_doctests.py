@@ -42,7 +42,7 @@ LEFT_OUT = {
         "ayon_publish.file_lock", "ayon_publish_submit.package_about",
     ],
     "processes and installers (uv, py-rattler, rattler-build, conda-build, OpenJD, ayon)": [
-        "ayon_conda.pin.python_deps", "ayon_conda.build.verify", "ayon_conda.build.backends",
+        "ayon_conda.build.verify", "ayon_conda.build.backends",
         "ayon_conda.build.backends.conda_build", "ayon_conda.build.backends.external_tool",
         "ayon_conda.build.backends.native", "ayon_conda.build.backends.rattler_build",
         "ayon_conda.build.backends.rattler_build_module", "ayon_conda.shutdown", "ayon_publish_submit.conda_session",
