@@ -63,3 +63,20 @@ def test_eight_concurrent_publishers(channel, tiny):
     files = channel.read()
     assert assert_valid(files) == {"noarch": {p.name for p in packages}}
     assert assert_views_agree(files, "noarch") == {p.name for p in packages}
+
+
+def test_concurrent_publishers_keep_every_entry_of_the_about_index(channel, tiny):
+    """The about index is rewritten by every publish (ETag-conditional on S3, under the lock in a
+    directory): eight at once leave an entry for each of their packages."""
+    from ayon_publish_submit import about_index
+
+    packages = [tiny("ayon-publish", version=f"1.{i}") for i in range(PUBLISHERS)]
+    start = time.time() + 3.0
+    procs = [cli_process(["publish", str(p), *channel.cli_args(), "-q"], dict(os.environ), START_TOGETHER.format(start=start),
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE) for p in packages]
+    for proc in procs:
+        assert proc.wait(timeout=300) == 0, proc.stderr.read()
+    files = channel.read()
+    assert assert_valid(files) == {"noarch": {p.name for p in packages}}
+    entries = about_index.raw_entries(files[f"noarch/{about_index.FILENAME}"])
+    assert set(entries) == {p.name for p in packages}  # tiny packages have no about.json: recorded unreadable

@@ -144,10 +144,12 @@ def publish(paths: Sequence[Path], channel: Channel, progress: Progress, *, dry_
 
 
 def update_about_index(channel: Channel, progress: Progress) -> None:
-    """Bring the channel's about index up to date with its repodata: entries of packages no longer
-    listed go, entries of listed ones it lacks (this publish's, and any a concurrent publisher's
-    update lost) are read from the packages. A package whose metadata cannot be read is recorded
-    as such (readers read it themselves, and fail there with the reason)."""
+    """Bring the channel's about index up to date with its repodata: entries of listed packages it
+    lacks or has for other bytes (this publish's, and any a concurrent publisher's update lost) are
+    read from the packages. Entries of files this repodata does not list are kept: a concurrent
+    publisher may have indexed them after it was read, and readers check every entry against the
+    repodata they read. A package whose metadata cannot be read is recorded as such (readers read
+    it themselves, and fail there with the reason)."""
     reader = ChannelReader(channel.url, endpoint_url=getattr(channel, "endpoint_url", None))
     listed = [r for r in reader.records() if r.name in about_index.NAMES and r.filename.endswith(".conda")]
 
@@ -155,8 +157,8 @@ def update_about_index(channel: Channel, progress: Progress) -> None:
         if not listed and current is None:
             return None  # a channel of other packages gets no about index
         known = about_index.raw_entries(current)
-        entries = {r.filename: known[r.filename] for r in listed
-                   if r.filename in known and known[r.filename]["sha256"] == r.sha256}
+        by_file = {r.filename: r for r in listed}
+        entries = {f: e for f, e in known.items() if f not in by_file or e["sha256"] == by_file[f].sha256}
         wanted = [r for r in listed if r.filename not in entries]
         if not wanted and len(entries) == len(known):
             return None  # in step already (a publish of what was published)
