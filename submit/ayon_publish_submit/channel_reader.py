@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import UserError
 from . import about_index
+from .errors import UserError
 from .package_about import PackageAbout, read_about, zstd_decompress
 from .remote import CONCURRENT_REQUESTS, Counters, Missing, Remote, open_remote
 
@@ -278,11 +278,11 @@ class Channel:
                 found[record.filename] = cached
         if len(missing) >= ABOUT_INDEX_WORTH:
             indexed = self.indexed_abouts(missing)
-            for record in list(missing):
+            for record in missing:
                 entry = indexed.get(record.filename)
                 if entry is not None and entry[0] == record.sha256:
                     found[record.filename] = entry[1]
-                    missing.remove(record)
+            missing = [r for r in missing if r.filename not in found]
         if done and len(found):
             done(len(found))
         if missing:
