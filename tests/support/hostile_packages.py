@@ -128,7 +128,17 @@ HOSTILE: dict[str, Case] = {
     "not a zip": Case(lambda d: _write(d / "hostile-1.0-h0_0.conda", b"PK\x03\x04 truncated"), "not a .conda archive"),
     "an encrypted member": Case(lambda d: _zip_flags(valid(d), flags=1), "metadata.json: is encrypted in the zip"),
     "a compression zipfile lacks": Case(lambda d: _zip_flags(valid(d), method=93), "compression method is not supported"),
+    # zipfile reads it (it ignores the counts); rattler's reader finds no member, and its indexer panics
+    "an end record that counts no members": Case(lambda d: _end_record_count(valid(d), 0),
+                                                 "end record counts 0 and 3 members"),
 }
+
+
+def _end_record_count(path: Path, count: int) -> Path:
+    """``path`` with the "members on this disk" count of its zip's end record set to ``count``."""
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<H", data, data.rfind(b"PK\x05\x06") + 8, count)
+    return _write(path, bytes(data))
 
 
 def _zip_flags(path: Path, *, flags: int = 0, method: int | None = None) -> Path:
