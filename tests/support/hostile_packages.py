@@ -128,16 +128,20 @@ HOSTILE: dict[str, Case] = {
     "not a zip": Case(lambda d: _write(d / "hostile-1.0-h0_0.conda", b"PK\x03\x04 truncated"), "not a .conda archive"),
     "an encrypted member": Case(lambda d: _zip_flags(valid(d), flags=1), "metadata.json: is encrypted in the zip"),
     "a compression zipfile lacks": Case(lambda d: _zip_flags(valid(d), method=93), "compression method is not supported"),
-    # zipfile reads it (it ignores the counts); rattler's reader finds no member, and its indexer panics
-    "an end record that counts no members": Case(lambda d: _end_record_count(valid(d), 0),
-                                                 "end record counts 0 and 3 members"),
+    # zipfile reads these (it ignores the counts and the comment length); rattler's reader does not,
+    # and its indexer panics
+    "an end record that counts no members": Case(lambda d: _end_record(valid(d), 8, 0),
+                                                 "py-rattler cannot open it (a component is missing"),
+    "an end record whose comment runs past the file": Case(lambda d: _end_record(valid(d), 20, 0xFFFF),
+                                                           "py-rattler cannot open it (invalid zip archive"),
 }
 
 
-def _end_record_count(path: Path, count: int) -> Path:
-    """``path`` with the "members on this disk" count of its zip's end record set to ``count``."""
+def _end_record(path: Path, field_at: int, value: int) -> Path:
+    """``path`` with the two-byte field ``field_at`` bytes into its zip's end record set to ``value``
+    (8: the members on this disk; 20: the comment's length)."""
     data = bytearray(path.read_bytes())
-    struct.pack_into("<H", data, data.rfind(b"PK\x05\x06") + 8, count)
+    struct.pack_into("<H", data, data.rfind(b"PK\x05\x06") + field_at, value)
     return _write(path, bytes(data))
 
 

@@ -31,7 +31,6 @@ import hashlib
 import io
 import json
 import posixpath
-import struct
 import tarfile
 import zipfile
 from collections.abc import Iterator
@@ -154,36 +153,11 @@ def _tar_members(stream: IO[bytes], what: str, info: dict[str, bytes] | None) ->
         raise PackageDefect(f"not a readable tar ({_one_line(exc) or type(exc).__name__})", what) from None
 
 
-_END_RECORD = struct.Struct("<4s4H2LH")  # the zip's end of central directory record
-_NO_COUNT = 0xFFFF  # a count kept in the zip64 record instead
-
-
-def _check_end_record(path: Path, members: int) -> None:
-    """Refuse a zip whose end record disagrees with its central directory. Python's zipfile walks
-    the directory by its size and ignores the counts and disk numbers; rattler's reader (the
-    indexer's, the installer's) trusts them, and a package it cannot open stops a whole index."""
-    with open(path, "rb") as fh:
-        fh.seek(0, 2)
-        size = fh.tell()
-        fh.seek(max(0, size - _END_RECORD.size - 0xFFFF))
-        tail = fh.read()
-    at = tail.rfind(b"PK\x05\x06")
-    if at < 0 or len(tail) - at < _END_RECORD.size:
-        raise PackageDefect("not a .conda archive (no end of central directory record)")
-    _, disk, directory_disk, on_disk, total, *_ = _END_RECORD.unpack_from(tail, at)
-    if disk or directory_disk:
-        raise PackageDefect("not a .conda archive (its zip says it spans several disks)")
-    if _NO_COUNT not in (on_disk, total) and not on_disk == total == members:
-        raise PackageDefect(f"not a .conda archive (its zip's end record counts {on_disk} and {total} members, "
-                            f"its directory holds {members})")
-
-
 def _conda_parts(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
     """The info and pkg tars of a ``.conda`` file as streams: (stem they are named for, member, stream)."""
     try:
         with zipfile.ZipFile(path) as zf:
             listed = [i.filename for i in zf.infolist()]
-            _check_end_record(path, len(listed))
             twice = sorted({n for n in listed if listed.count(n) > 1})
             if twice:
                 raise PackageDefect("appears twice in the zip", twice[0])
@@ -210,7 +184,8 @@ def _conda_parts(path: Path) -> Iterator[tuple[str, str, IO[bytes]]]:
                 limit = INFO_LIMIT if component == "info" else PAYLOAD_LIMIT
                 with zf.open(member) as raw, zstd.ZstdFile(raw) as unpacked:
                     yield stem, member, io.BufferedReader(_Bounded(unpacked, limit, member), _CHUNK)
-    except (zipfile.BadZipFile, NotImplementedError) as exc:  # NotImplementedError: a compression zipfile lacks
+    except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError) as exc:
+        # NotImplementedError: a compression zipfile lacks; OSError: offsets before the file's start
         raise PackageDefect(f"not a .conda archive ({_one_line(exc)})") from None
 
 
@@ -343,7 +318,23 @@ def check_archive(path: Path) -> tuple[Any, str]:
         _check_link_json(_json(info, "info/link.json"))
     _check_payload(payload)
     _check_paths(info, payload)
+    _check_rattler_opens(path)
     return IndexJson.from_str(info["info/index.json"].decode("utf-8")), stem
+
+
+def _check_rattler_opens(path: Path) -> None:
+    """Refuse what py-rattler's own archive reader (its indexer's and installers') cannot open:
+    Python's zipfile is more lenient (it walks the zip's directory by size and ignores the end
+    record's counts and comment length), and one package the indexer cannot open fails a whole
+    index."""
+    from rattler.package import IndexJson
+
+    try:
+        IndexJson.from_package_archive(path)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # py-rattler's own types; a Rust panic is a BaseException
+        raise PackageDefect(f"py-rattler cannot open it ({_one_line(exc)}), so indexers and installers would fail on it") from None
 
 
 def check_package_file(path: Path, subdir: str | None = None) -> PackageFile:
