@@ -29,8 +29,8 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from ayon_conda.cache import cache_dir, sha256_file
@@ -142,52 +142,55 @@ class LocalChannel:
         return ALREADY_PRESENT
 
     def index(self, subdirs: Sequence[str], progress: Progress, published: Sequence[PackageFile] = ()) -> list[Quarantined]:
-        from filelock import FileLock, Timeout
-
         subdirs = sorted({*subdirs, "noarch"})
         (self.root / "noarch").mkdir(parents=True, exist_ok=True)
-        lock = FileLock(self.lock_path())
         trusted = {p.filename for p in published}
-        try:
-            with lock.acquire(timeout=LOCK_TIMEOUT_SECONDS, poll_interval=0.05):
-                self._remove_stale_scratch()
-                scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=self.root))
-                try:
-                    self._mirror(scratch, subdirs)
-                    quarantined = [self._quarantine(scratch, subdir, trusted) for subdir in subdirs]
-                    self._run_indexer(scratch)
-                    for subdir in subdirs:
-                        self._install_index(scratch / subdir, self.root / subdir)
-                finally:
-                    shutil.rmtree(scratch, ignore_errors=True)
-            return [entry for found in quarantined for entry in found]
-        except Timeout:
-            raise AyonCondaError(self.root, f"another publisher has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s",
-                                 "wait for it to finish and run the command again") from None
+        with self._index_lock():
+            self._remove_stale_scratch()
+            scratch = Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=self.root))
+            try:
+                self._mirror(scratch, subdirs)
+                quarantined = [self._quarantine(scratch, subdir, trusted) for subdir in subdirs]
+                self._run_indexer(scratch)
+                for subdir in subdirs:
+                    self._install_index(scratch / subdir, self.root / subdir)
+            finally:
+                shutil.rmtree(scratch, ignore_errors=True)
+        return [entry for found in quarantined for entry in found]
 
     def update_file(self, subdir: str, name: str, update: Callable[[bytes | None], bytes | None]) -> None:
+        path = self.root / subdir / name
+        with self._index_lock():
+            current = path.read_bytes() if path.is_file() else None
+            new = update(current)
+            if new is None or new == current:
+                return
+            fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=path.parent)
+            try:
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(new)
+                os.chmod(tmp_name, 0o644)
+                os.replace(tmp_name, path)
+            except BaseException:
+                Path(tmp_name).unlink(missing_ok=True)
+                raise
+
+    @contextmanager
+    def _index_lock(self) -> Iterator[None]:
+        """Hold the indexers' lock (:meth:`lock_path`), or fail with one line after
+        :data:`LOCK_TIMEOUT_SECONDS`."""
         from filelock import FileLock, Timeout
 
-        path = self.root / subdir / name
         lock = FileLock(self.lock_path())
         try:
-            with lock.acquire(timeout=LOCK_TIMEOUT_SECONDS, poll_interval=0.05):
-                current = path.read_bytes() if path.is_file() else None
-                new = update(current)
-                if new is None or new == current:
-                    return
-                fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".partial", dir=path.parent)
-                try:
-                    with os.fdopen(fd, "wb") as fh:
-                        fh.write(new)
-                    os.chmod(tmp_name, 0o644)
-                    os.replace(tmp_name, path)
-                except BaseException:
-                    Path(tmp_name).unlink(missing_ok=True)
-                    raise
+            lock.acquire(timeout=LOCK_TIMEOUT_SECONDS, poll_interval=0.05)
         except Timeout:
             raise AyonCondaError(self.root, f"another publisher has held {lock.lock_file} for {LOCK_TIMEOUT_SECONDS} s",
                                  "wait for it to finish and run the command again") from None
+        try:
+            yield
+        finally:
+            lock.release()
 
     def lock_path(self) -> Path:
         """The indexers' lock file: beside the channel, else in the user's cache directory."""
